@@ -37,6 +37,7 @@ __all__ = [
     "area_resample_matrix",
     "canvas_to_mnist",
     "centre_of_mass",
+    "digit_to_canvas",
     "preprocess_steps",
     "to_ink",
 ]
@@ -225,3 +226,80 @@ def canvas_to_mnist(rgba) -> np.ndarray:
     model. Raises EmptyCanvasError (a ValueError) when nothing is drawn.
     """
     return preprocess_steps(rgba).centred
+
+
+def _upscale_matrix(n_in: int, n_out: int, method: str) -> np.ndarray:
+    """(n_out, n_in) float32 interpolation matrix, pixel centres aligned ((j + 0.5) scaling)."""
+    source = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5  # source coordinate of each output
+    matrix = np.zeros((n_out, n_in), dtype=np.float32)
+    rows = np.arange(n_out)
+    if method == "nearest":
+        matrix[rows, np.clip(np.round(source).astype(int), 0, n_in - 1)] = 1.0
+        return matrix
+    source = np.clip(source, 0, n_in - 1)
+    low = np.floor(source).astype(int)
+    high = np.minimum(low + 1, n_in - 1)
+    frac = (source - low).astype(np.float32)
+    np.add.at(matrix, (rows, low), 1 - frac)
+    np.add.at(matrix, (rows, high), frac)
+    return matrix
+
+
+def _morph(image: np.ndarray, radius: int, reduce) -> np.ndarray:
+    """Separable (2r+1)x(2r+1) max (dilation) or min (erosion) filter of an (H, W) image."""
+    out = image
+    for axis in (0, 1):
+        padded = np.pad(out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)])
+        length = out.shape[axis]
+        windows = [
+            np.take(padded, np.arange(k, k + length), axis=axis) for k in range(2 * radius + 1)
+        ]
+        out = reduce.reduce(windows, axis=0)
+    return out
+
+
+def digit_to_canvas(
+    digit,
+    size: int,
+    top: int,
+    left: int,
+    *,
+    canvas_size: int = 280,
+    method: str = "bilinear",
+    stroke: int = 0,
+    binarize: bool = False,
+) -> np.ndarray:
+    """Redraw a 28x28 digit onto a black RGBA canvas, as a user might have drawn it.
+
+    The inverse direction of ``canvas_to_mnist``, for tests and benchmarks: the digit
+    (28, 28) or (784,) (uint8 0..255 or float in [0, 1]) is upscaled to (size, size) with
+    ``method`` "nearest" or "bilinear" and placed with its top-left corner at (top, left)
+    (the part outside the canvas is cut). ``stroke`` > 0 thickens strokes by that many canvas
+    pixels (dilation), < 0 thins them (erosion); ``binarize`` turns grey ramps into hard white
+    strokes (threshold 0.5) like a drawing widget's.
+    Returns (canvas_size, canvas_size, 4) uint8, white ink on black, alpha 255.
+    """
+    if method not in ("nearest", "bilinear"):
+        raise ValueError(f"method must be 'nearest' or 'bilinear'; got {method!r}")
+    image = np.asarray(digit).reshape(OUT_SIZE, OUT_SIZE)
+    image = image.astype(np.float32) / (255 if image.dtype.kind in "ui" else 1)
+    up = _upscale_matrix(OUT_SIZE, size, method)
+    big = up @ image @ up.T
+    if stroke > 0:
+        big = _morph(big, stroke, np.maximum)
+    elif stroke < 0:
+        big = _morph(big, -stroke, np.minimum)
+    if binarize:
+        big = (big >= 0.5).astype(np.float32)
+
+    canvas = np.zeros((canvas_size, canvas_size, 4), dtype=np.uint8)
+    canvas[:, :, 3] = 255
+    # Intersection of the placed digit with the canvas.
+    row0, col0 = max(top, 0), max(left, 0)
+    row1, col1 = min(top + size, canvas_size), min(left + size, canvas_size)
+    if row0 < row1 and col0 < col1:
+        patch = big[row0 - top : row1 - top, col0 - left : col1 - left]
+        canvas[row0:row1, col0:col1, :3] = np.round(np.clip(patch, 0, 1) * 255).astype(np.uint8)[
+            :, :, None
+        ]
+    return canvas
