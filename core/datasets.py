@@ -471,6 +471,7 @@ def _fetch_verified(
     try:
         response = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - http(s) only
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the open error response
         raise _FetchFailed(f"HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
