@@ -37,7 +37,7 @@ MAX_NDIM = 4
 DEFAULT_MAX_BYTES = 200_000_000
 _GZIP_MAGIC = b"\x1f\x8b"
 # Compressed bytes fed to zlib per step: big enough to be fast, small enough to stay cheap.
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 class IDXError(ValueError):
@@ -235,26 +235,41 @@ class _Gunzip:
         self.inflater = zlib.decompressobj(wbits=31)  # 31: gzip wrapper, checks CRC + size
         self.pending = b""  # compressed input not yet consumed
 
-    def read_into(self, out: bytearray, limit: int) -> int:
-        """Append up to ``limit`` decompressed bytes to ``out``; fewer only at end of data."""
-        added = 0
-        while added < limit:
+    def next_chunk(self, limit: int) -> bytes:
+        """Up to ``limit`` (> 0) decompressed bytes; ``b""`` only at the end of the data."""
+        while True:
             if self.inflater.eof:
                 if not self._next_member():
-                    break
+                    return b""
                 continue
             data = self.pending or self.stream.read(_CHUNK)
             if not data:
                 raise IDXError(f"{self.label}: gzip stream is truncated (ends before its trailer)")
             try:
-                chunk = self.inflater.decompress(data, limit - added)
+                # Small output steps keep transient buffers small (peak ~ payload + 1 MB).
+                chunk = self.inflater.decompress(data, min(limit, _CHUNK))
             except zlib.error as exc:
                 raise IDXError(f"{self.label}: corrupt gzip data ({exc})") from exc
             # unconsumed_tail: input held back because of the output cap.
             self.pending = self.inflater.unconsumed_tail
+            if chunk:
+                return chunk
+
+    def read_into(self, out: bytearray, limit: int) -> int:
+        """Append up to ``limit`` decompressed bytes to ``out``; fewer only at end of data."""
+        added = 0
+        while added < limit and (chunk := self.next_chunk(limit - added)):
             out += chunk
             added += len(chunk)
         return added
+
+    def fill(self, view: memoryview) -> int:
+        """Fill ``view`` with decompressed bytes; return how many (fewer only at end of data)."""
+        filled = 0
+        while filled < len(view) and (chunk := self.next_chunk(len(view) - filled)):
+            view[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
+        return filled
 
     def read(self, n: int) -> bytes:
         out = bytearray()
@@ -287,11 +302,17 @@ def _read_gzip(stream: BinaryIO, label: str, max_bytes: int) -> np.ndarray:
     gunzip = _Gunzip(stream, label)
     dtype, shape = _parse_header(gunzip.read, label, max_bytes)
     payload_bytes = math.prod(shape) * dtype.itemsize
-    # Grow the buffer only as data really arrives (a truncated file that claims 150 MB costs
-    # what it holds, not 150 MB), and never ask zlib for more than the header allows: this
-    # cap is what defuses a gzip bomb.
-    payload = bytearray()
-    got = gunzip.read_into(payload, payload_bytes)
+    # zlib is never asked for more than the header allows: this cap defuses gzip bombs.
+    if _gzip_trailer_size(stream) == (4 + 4 * len(shape) + payload_bytes) % 2**32:
+        # The trailer agrees with the header (the normal case): decompress straight into
+        # the final buffer, with no reallocation copies.
+        payload = bytearray(payload_bytes)
+        got = gunzip.fill(memoryview(payload))
+    else:
+        # Trailer disagrees (truncated, bomb, multi-member...): grow the buffer only as data
+        # really arrives, so a small file that claims 150 MB costs what it holds.
+        payload = bytearray()
+        got = gunzip.read_into(payload, payload_bytes)
     if got < payload_bytes:
         raise IDXError(
             f"{label}: payload truncated: header shape {shape} needs {payload_bytes:,} bytes "
@@ -303,3 +324,16 @@ def _read_gzip(stream: BinaryIO, label: str, max_bytes: int) -> np.ndarray:
             f"(decompressed data is longer than the {payload_bytes:,} bytes the header implies)"
         )
     return _finish(payload, dtype, shape)
+
+
+def _gzip_trailer_size(stream: BinaryIO) -> int | None:
+    """ISIZE from the last 4 bytes of a gzip file (uncompressed size mod 2**32), as a hint."""
+    position = stream.tell()
+    try:
+        stream.seek(-4, os.SEEK_END)
+        trailer = stream.read(4)
+    except OSError:
+        return None
+    finally:
+        stream.seek(position)
+    return int.from_bytes(trailer, "little") if len(trailer) == 4 else None
