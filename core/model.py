@@ -1,0 +1,473 @@
+"""Softmax regression: the math (pure, vectorized) and the model object with safe save/load.
+
+Shapes: N samples, D = 784 pixels, C = 10 classes. Logits Z (N, C), weights W (D, C),
+bias b (C,). Images given to the model are float in [0, 1] (uint8 pixels / 255).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "N_PIXELS",
+    "N_CLASSES",
+    "FORMAT_VERSION",
+    "MAX_MODEL_BYTES",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "cross_entropy",
+    "cross_entropy_onehot",
+    "softmax_loss",
+    "NotFittedError",
+    "ModelFileError",
+    "SoftmaxRegression",
+]
+
+N_PIXELS = 784
+N_CLASSES = 10
+FORMAT_VERSION = 1
+# A real model file is ~32 KB; anything this big is not ours (and must not be decompressed).
+MAX_MODEL_BYTES = 10_000_000
+
+
+# --------------------------------------------------------------------------------------------
+# Math
+# --------------------------------------------------------------------------------------------
+
+
+def logsumexp(Z: np.ndarray) -> np.ndarray:
+    """Row-wise log(sum(exp(Z))) without overflow. Z (N, C) -> (N,)."""
+    Z = np.asarray(Z)
+    m = Z.max(axis=-1, keepdims=True)
+    # Subtracting the row max makes the largest exponent exp(0) = 1: no overflow at 1e4.
+    return (m + np.log(np.exp(Z - m).sum(axis=-1, keepdims=True)))[..., 0]
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """Stable softmax. Z (N, C) logits -> (N, C) probabilities, rows sum to 1.
+
+    A single row (C,) is accepted and returns (C,).
+    """
+    Z = np.asarray(Z)
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    """Stable log-softmax. Z (N, C) -> (N, C) log-probabilities (finite for finite Z)."""
+    Z = np.asarray(Z)
+    return Z - logsumexp(Z)[..., None]
+
+
+def _check_labels(y: np.ndarray, n: int, c: int) -> np.ndarray:
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},), got {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"labels must be integers, got dtype {y.dtype}")
+    if n and (y.min() < 0 or y.max() >= c):
+        raise ValueError(f"labels must be in 0..{c - 1}, got range {y.min()}..{y.max()}")
+    return y
+
+
+def cross_entropy(Z: np.ndarray, y: np.ndarray) -> float:
+    """Mean cross-entropy from logits Z (N, C) and integer labels y (N,) -> float.
+
+    Computed as mean(logsumexp(Z) - Z[i, y_i]): never takes log(0).
+    """
+    Z = np.asarray(Z)
+    y = _check_labels(y, Z.shape[0], Z.shape[1])
+    return float(np.mean(logsumexp(Z) - Z[np.arange(len(y)), y]))
+
+
+def cross_entropy_onehot(Z: np.ndarray, Y: np.ndarray) -> float:
+    """Mean cross-entropy from logits Z (N, C) and one-hot (or soft) targets Y (N, C) -> float."""
+    Z = np.asarray(Z)
+    Y = np.asarray(Y)
+    if Y.shape != Z.shape:
+        raise ValueError(f"targets must have the logits' shape {Z.shape}, got {Y.shape}")
+    return float(-np.mean(np.sum(Y * log_softmax(Z), axis=1)))
+
+
+def softmax_loss(
+    W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray, l2: float = 0.0
+) -> tuple[float, dict[str, np.ndarray]]:
+    """Loss and gradients of L2-regularised softmax regression.
+
+    W (D, C), b (C,) (or (1, C)), X (N, D) float, y (N,) int labels in 0..C-1.
+    loss = mean_i CE(X_i W + b, y_i) + 0.5 * l2 * sum(W**2)
+    Returns (loss, {"W": dW (D, C), "b": db shaped like b}) with
+    G = (softmax(Z) - onehot(y)) / N, dW = X.T @ G + l2 * W, db = G.sum(0).
+    Computed in the precision of the inputs (float64 in, float64 out).
+    """
+    W = np.asarray(W)
+    b = np.asarray(b)
+    X = np.asarray(X)
+    n = X.shape[0]
+    if n == 0:
+        raise ValueError("softmax_loss needs at least one sample (X has 0 rows)")
+    Z = X @ W + b.reshape(1, -1)
+    y = _check_labels(y, n, Z.shape[1])
+    lse = logsumexp(Z)
+    rows = np.arange(n)
+    loss = float(np.mean(lse - Z[rows, y]))
+    G = np.exp(Z - lse[:, None])  # softmax probabilities, reusing the log-sum-exp
+    G[rows, y] -= 1
+    G /= n
+    dW = X.T @ G
+    if l2:
+        loss += 0.5 * l2 * float(np.sum(W * W))
+        dW += l2 * W
+    return loss, {"W": dW, "b": G.sum(axis=0).reshape(b.shape)}
+
+
+# --------------------------------------------------------------------------------------------
+# Model object
+# --------------------------------------------------------------------------------------------
+
+
+class NotFittedError(ValueError):
+    """The model has no weights yet (not trained and not loaded)."""
+
+
+class ModelFileError(ValueError):
+    """A model file is unreadable, unsafe (pickle/object arrays) or inconsistent."""
+
+
+def _jsonable(obj: Any) -> Any:
+    """Turn numpy scalars/arrays in config/metrics into plain JSON types."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # JSON has no nan/inf
+    return obj
+
+
+class SoftmaxRegression:
+    """A linear softmax classifier: probs = softmax(X @ W + b).
+
+    W (D, C) float32 (D = 784, C = 10 for the app), b (C,) float32; both None until fitted.
+    ``config`` (training settings) and ``metrics`` (final numbers) are plain dicts saved with
+    the weights; ``classes`` are the C class names; ``source`` says where the model came from.
+    """
+
+    def __init__(
+        self,
+        W: np.ndarray | None = None,
+        b: np.ndarray | None = None,
+        *,
+        config: dict | None = None,
+        metrics: dict | None = None,
+        classes: tuple[str, ...] | None = None,
+        source: str = "",
+    ) -> None:
+        self.W: np.ndarray | None = None
+        self.b: np.ndarray | None = None
+        if (W is None) != (b is None):
+            raise ValueError("give both W and b, or neither")
+        if W is not None:
+            self.set_weights(W, b)
+        self.config = dict(config or {})
+        self.metrics = dict(metrics or {})
+        self.classes = tuple(str(c) for c in classes) if classes is not None else None
+        if self.classes is not None and self.W is not None and len(self.classes) != self.W.shape[1]:
+            raise ValueError(f"{len(self.classes)} class names for {self.W.shape[1]} classes")
+        self.source = str(source)
+
+    # -- weights -------------------------------------------------------------------------------
+
+    def set_weights(self, W: np.ndarray, b: np.ndarray) -> None:
+        """Set W (D, C) and b (C,) or (1, C); stored as float32 copies."""
+        W = np.array(W, dtype=np.float32)
+        b = np.array(b, dtype=np.float32)
+        if W.ndim != 2 or W.shape[1] < 2:
+            raise ValueError(f"W must have shape (D, C) with C >= 2, got {W.shape}")
+        if b.size != W.shape[1] or b.ndim > 2 or (b.ndim == 2 and b.shape[0] != 1):
+            raise ValueError(f"b must have shape ({W.shape[1]},) to match W, got {b.shape}")
+        self.W, self.b = W, b.reshape(-1)
+
+    @property
+    def is_fitted(self) -> bool:
+        return self.W is not None and self.b is not None
+
+    @property
+    def n_features(self) -> int | None:
+        return None if self.W is None else int(self.W.shape[0])
+
+    @property
+    def n_classes(self) -> int | None:
+        return None if self.W is None else int(self.W.shape[1])
+
+    def _require_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError(
+                "this SoftmaxRegression has no weights yet: train it (core.train.Trainer) "
+                "or load a saved model (SoftmaxRegression.load) before predicting"
+            )
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def _as_input(self, X: np.ndarray) -> np.ndarray:
+        self._require_fitted()
+        X = np.asarray(X)
+        if X.ndim == 1:
+            X = X[None, :]  # a single image (D,) -> N = 1
+        elif X.ndim == 3 and X.shape[1] * X.shape[2] == self.W.shape[0]:
+            X = X.reshape(len(X), -1)  # (N, 28, 28) images
+        if X.ndim != 2 or X.shape[1] != self.W.shape[0]:
+            raise ValueError(f"X must have shape (N, {self.W.shape[0]}), got {np.shape(X)}")
+        if not np.issubdtype(X.dtype, np.floating):
+            raise ValueError(
+                f"X must be float pixels in [0, 1], got dtype {X.dtype} "
+                "(divide uint8 images by 255 first)"
+            )
+        return X
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """Logits. X (N, D) float in [0, 1] (or one image (D,)) -> Z (N, C) float32."""
+        X = self._as_input(X)
+        return (X.astype(np.float32, copy=False) @ self.W) + self.b
+
+    logits = decision_function
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities. X (N, D) (or (D,)) -> (N, C) float32, rows sum to 1."""
+        return softmax(self.decision_function(X))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted class. X (N, D) (or (D,)) -> (N,) int64."""
+        return self.decision_function(X).argmax(axis=1).astype(np.int64)
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write an .npz: W (D, C) float32, b (C,) float32, config/metrics/classes as JSON
+        strings (0-d unicode arrays, so no pickle is needed to read them back). Atomic."""
+        self._require_fitted()
+        path = Path(path)
+        arrays = {
+            "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
+            "W": self.W,
+            "b": self.b,
+            "config": np.array(json.dumps(_jsonable(self.config))),
+            "metrics": np.array(json.dumps(_jsonable(self.metrics))),
+            "classes": np.array(json.dumps(list(self.classes) if self.classes else None)),
+            "source": np.array(self.source),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write next to the target then rename: a crash never leaves a half-written model.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def to_bytes(self) -> bytes:
+        """The .npz file content as bytes (for a download button)."""
+        with tempfile.TemporaryDirectory() as d:
+            return self.save(Path(d) / "model.npz").read_bytes()
+
+    @classmethod
+    def load(cls, source: str | os.PathLike | bytes | Any, *, name: str | None = None):
+        """Load a model saved by :meth:`save`.
+
+        ``source``: a path, the file's bytes, or a binary file-like object (e.g. Streamlit's
+        UploadedFile). Never unpickles (allow_pickle=False). Raises ModelFileError naming the
+        problem for anything that is not a well-formed model: not a zip/npz, truncated, object
+        arrays, missing keys, wrong shapes/dtypes, NaN/inf weights, bad JSON.
+        """
+        data, label = _read_source(source, name)
+        if data[:4] == b"\x93NUM":
+            raise ModelFileError(
+                f"{label} is a single .npy array, not a .npz model "
+                "(notebook W.npy/b.npy pairs load with SoftmaxRegression.from_notebook)"
+            )
+        if data[:2] != b"PK":
+            raise ModelFileError(f"{label} is not an .npz model file (not a zip archive)")
+        arrays = _read_npz(data, label)
+        return cls._from_arrays(arrays, label)
+
+    @classmethod
+    def _from_arrays(cls, arrays: dict[str, np.ndarray], label: str) -> SoftmaxRegression:
+        missing = [k for k in ("W", "b") if k not in arrays]
+        if missing:
+            have = sorted(arrays)
+            raise ModelFileError(f"{label} is missing {', '.join(missing)} (has keys {have})")
+        if "format_version" in arrays:
+            v = arrays["format_version"]
+            if v.shape != () or not np.issubdtype(v.dtype, np.integer) or int(v) > FORMAT_VERSION:
+                raise ModelFileError(f"{label} has an unsupported format_version {v!r}")
+        W = _check_weights(arrays["W"], "W", (N_PIXELS, N_CLASSES), label)
+        b = _check_weights(arrays["b"], "b", (N_CLASSES,), label)
+        config = _json_field(arrays, "config", dict, label)
+        metrics = _json_field(arrays, "metrics", dict, label)
+        classes = _json_field(arrays, "classes", list, label)
+        if classes is not None and (
+            len(classes) != N_CLASSES or not all(isinstance(c, str) for c in classes)
+        ):
+            raise ModelFileError(f"{label}: classes must be {N_CLASSES} strings")
+        src = arrays.get("source")
+        if src is not None and (src.shape != () or src.dtype.kind != "U"):
+            raise ModelFileError(f"{label}: source must be a string")
+        return cls(
+            W,
+            b,
+            config=config or {},
+            metrics=metrics or {},
+            classes=tuple(classes) if classes else None,
+            source=str(src) if src is not None else label,
+        )
+
+    def export_notebook(self, out_dir: str | os.PathLike) -> tuple[Path, Path]:
+        """Write the notebook's files: W.npy (D, C) and b.npy (1, C), float32."""
+        self._require_fitted()
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        np.save(out / "W.npy", self.W)
+        np.save(out / "b.npy", self.b.reshape(1, -1))
+        return out / "W.npy", out / "b.npy"
+
+    @classmethod
+    def from_notebook(
+        cls, W_path: str | os.PathLike | bytes | Any, b_path: str | os.PathLike | bytes | Any
+    ) -> SoftmaxRegression:
+        """Load the notebook's W.npy (784, 10) and b.npy (1, 10) or (10,) (paths, bytes or
+        file-likes). ModelFileError on anything else."""
+        out, labels = [], []
+        for src, key, shape in ((W_path, "W", (N_PIXELS, N_CLASSES)), (b_path, "b", None)):
+            data, label = _read_source(src, None)
+            if data[:6] != b"\x93NUMPY":
+                raise ModelFileError(f"{label} is not a .npy file")
+            try:
+                arr = np.load(io.BytesIO(data), allow_pickle=False)
+            except Exception as e:  # noqa: BLE001 - any parse failure is a bad file
+                raise ModelFileError(f"{label} is not a readable .npy array: {e}") from None
+            if key == "b" and arr.shape == (1, N_CLASSES):
+                arr = arr.reshape(-1)
+            out.append(_check_weights(arr, key, shape or (N_CLASSES,), label))
+            labels.append(label)
+        return cls(out[0], out[1], source=f"notebook files {labels[0]} + {labels[1]}")
+
+    def __repr__(self) -> str:
+        state = f"W{self.W.shape}" if self.is_fitted else "unfitted"
+        return f"SoftmaxRegression({state}, source={self.source!r})"
+
+
+# --------------------------------------------------------------------------------------------
+# File validation helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _read_source(source: Any, name: str | None) -> tuple[bytes, str]:
+    """Path / bytes / binary file-like -> (bytes, label for messages), size-capped."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data, label = bytes(source), name or "model bytes"
+    elif isinstance(source, (str, os.PathLike)):
+        p = Path(source)
+        label = name or str(p)
+        try:
+            size = p.stat().st_size
+            if size > MAX_MODEL_BYTES:
+                raise ModelFileError(f"{label} is {size} bytes, too big for a model file")
+            data = p.read_bytes()
+        except ModelFileError:
+            raise
+        except OSError as e:
+            raise ModelFileError(f"cannot read model file {label}: {e.strerror or e}") from None
+    elif hasattr(source, "read"):
+        label = name or str(getattr(source, "name", "uploaded file"))
+        if hasattr(source, "seek"):
+            # Streamlit reruns may hand us an already-read UploadedFile.
+            with contextlib.suppress(OSError, ValueError):
+                source.seek(0)
+        data = source.read(MAX_MODEL_BYTES + 1)
+        if not isinstance(data, (bytes, bytearray)):
+            raise ModelFileError(f"{label} must be opened in binary mode")
+        data = bytes(data)
+    else:
+        raise ModelFileError(f"cannot load a model from {type(source).__name__}")
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelFileError(f"{label} is larger than {MAX_MODEL_BYTES} bytes, not a model file")
+    if not data:
+        raise ModelFileError(f"{label} is empty")
+    return data, label
+
+
+def _read_npz(data: bytes, label: str) -> dict[str, np.ndarray]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            # Bound the decompressed size before reading anything (zip bombs).
+            total = sum(i.file_size for i in zf.infolist())
+            if total > MAX_MODEL_BYTES:
+                raise ModelFileError(f"{label} unpacks to {total} bytes, too big for a model")
+            bad = [n for n in zf.namelist() if not n.endswith(".npy")]
+            if bad:
+                raise ModelFileError(f"{label} is a zip but not an .npz (contains {bad[0]!r})")
+        npz = np.load(io.BytesIO(data), allow_pickle=False)
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+        raise ModelFileError(f"{label} is corrupt or truncated: {e}") from None
+    out = {}
+    with npz:
+        for key in npz.files:
+            try:
+                out[key] = npz[key]  # every member, so a pickle anywhere is refused
+            except ValueError as e:
+                if "pickle" in str(e):
+                    raise ModelFileError(
+                        f"{label}: {key!r} is an object array (pickle), refused for safety"
+                    ) from None
+                raise ModelFileError(f"{label}: {key!r} is unreadable: {e}") from None
+            except (zipfile.BadZipFile, EOFError, OSError) as e:
+                raise ModelFileError(f"{label}: {key!r} is corrupt or truncated: {e}") from None
+    return out
+
+
+def _check_weights(arr: np.ndarray, key: str, shape: tuple, label: str) -> np.ndarray:
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":
+        raise ModelFileError(f"{label}: {key} must be a float array, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise ModelFileError(f"{label}: {key} must have shape {shape}, got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ModelFileError(f"{label}: {key} contains NaN or infinite values")
+    if np.abs(arr).max(initial=0) > np.finfo(np.float32).max:
+        raise ModelFileError(f"{label}: {key} has values too large for float32")
+    return arr.astype(np.float32)
+
+
+def _json_field(arrays: dict, key: str, kind: type, label: str) -> Any:
+    if key not in arrays:
+        return None
+    arr = arrays[key]
+    if arr.shape != () or arr.dtype.kind != "U":
+        raise ModelFileError(f"{label}: {key} must be a JSON string, got {arr.dtype} {arr.shape}")
+    try:
+        value = json.loads(str(arr))
+    except json.JSONDecodeError as e:
+        raise ModelFileError(f"{label}: {key} is not valid JSON ({e.msg})") from None
+    if value is not None and not isinstance(value, kind):
+        raise ModelFileError(f"{label}: {key} must be a JSON {kind.__name__}")
+    return value

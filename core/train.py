@@ -1,0 +1,696 @@
+"""Minibatch SGD training for softmax regression, as a steppable iterator of events.
+
+The schedule is the notebook's (core/notebook.py): ``W = randn(D, C) * init_scale`` as the
+first draw of ``np.random.default_rng(seed)``, one ``rng.permutation(N)`` per epoch, batches of
+``batch_size`` in that order (the last one smaller), plain SGD. Same seed -> same batches as the
+notebook. What differs is *how* (see the speed/memory notes in the README / bench):
+
+* images stay uint8 (N, 784); each batch is gathered with ``np.take(..., out=)`` into a reused
+  uint8 buffer and cast into a reused float32 buffer (no 188 MB shuffled copy per epoch);
+* the 1/255 is folded into the logits and the gradient scale (no float image copy at all);
+* float32 weights and arithmetic; chunked evaluation;
+* BLAS pinned to one thread while stepping: these GEMMs are tiny, a second thread gains
+  nothing and costs ~3x when the other core is busy.
+
+Shapes: N samples, D = 784 pixels, C = 10 classes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.metrics import EVAL_CHUNK, evaluate_arrays
+from core.model import N_CLASSES, SoftmaxRegression
+
+__all__ = [
+    "MAX_EPOCHS",
+    "DIVERGED_LOSS",
+    "ConfigError",
+    "TrainingDiverged",
+    "TrainConfig",
+    "StepEvent",
+    "EpochEvent",
+    "DoneEvent",
+    "Trainer",
+    "main",
+]
+
+MAX_EPOCHS = 100
+# Mean batch cross-entropy above this = the run has blown up. With a stable log-sum-exp the
+# loss of an exploding softmax regression stays finite (it grows ~linearly with lr) instead of
+# reaching nan; 1e3 nats means the true class gets probability < e^-1000 on average, i.e. 0.0
+# even in float64 (the notebook's -log(p) would already read inf). Measured on MNIST: lr <= 100
+# peaks below 510 and trains; lr >= 300 crosses 1e3 within 4 steps.
+DIVERGED_LOSS = 1e3
+# Rows per gradient sub-chunk: a huge batch (e.g. 60000) never needs a (B, 784) float copy.
+_GRAD_CHUNK = 2048
+_INV255 = np.float32(1.0 / 255.0)
+
+
+class ConfigError(ValueError):
+    """A training setting is out of range (message names the setting)."""
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became nan/inf (or exploded); the model keeps the last finite weights."""
+
+    def __init__(self, message: str, step: int = 0, epoch: int = 0) -> None:
+        super().__init__(message)
+        self.step = step
+        self.epoch = epoch
+
+
+# --------------------------------------------------------------------------------------------
+# Config and events
+# --------------------------------------------------------------------------------------------
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings; defaults are the notebook's."""
+
+    lr: float = 0.1
+    batch_size: int = 128
+    epochs: int = 20
+    init_scale: float = 0.01
+    l2: float = 0.0
+    seed: int = 0
+    log_every: int = 50
+
+    def validate(self, n_train: int | None = None) -> TrainConfig:
+        """Raise ConfigError for absurd settings; returns self. Large-but-finite values
+        (lr 1e3, batch 1, batch = n_train, huge l2) are accepted on purpose."""
+        if not _is_num(self.lr) or not math.isfinite(self.lr) or self.lr <= 0:
+            raise ConfigError(f"lr (learning rate) must be a finite number > 0, got {self.lr!r}")
+        if not _is_int(self.batch_size) or self.batch_size < 1:
+            raise ConfigError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+        if n_train is not None and self.batch_size > n_train:
+            raise ConfigError(
+                f"batch_size {self.batch_size} is larger than the training set ({n_train})"
+            )
+        if not _is_int(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ConfigError(f"epochs must be an integer in 1..{MAX_EPOCHS}, got {self.epochs!r}")
+        for name in ("init_scale", "l2"):
+            v = getattr(self, name)
+            if not _is_num(v) or not math.isfinite(v) or v < 0:
+                raise ConfigError(f"{name} must be a finite number >= 0, got {v!r}")
+        if not _is_int(self.seed) or self.seed < 0:
+            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if not _is_int(self.log_every) or self.log_every < 1:
+            raise ConfigError(f"log_every must be an integer >= 1, got {self.log_every!r}")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        """Build from a dict (unknown keys ignored, e.g. a saved model's config)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """Every ``log_every`` steps. loss / running_acc: means over the steps since the previous
+    StepEvent (smoother than one batch); steps_per_sec: compute time only (pauses excluded)."""
+
+    step: int
+    epoch: int
+    batch_in_epoch: int
+    loss: float
+    running_acc: float
+    steps_per_sec: float
+
+
+@dataclass(frozen=True)
+class EpochEvent:
+    """End of an epoch (1-based): full train/test loss and accuracy, compute seconds,
+    copies of W (D, C) and b (C,)."""
+
+    epoch: int
+    train_loss: float
+    train_acc: float
+    test_loss: float
+    test_acc: float
+    seconds: float
+    W: np.ndarray = field(repr=False)
+    b: np.ndarray = field(repr=False)
+    step: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers without the weights (for history tables / JSON)."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step,
+            "train_loss": self.train_loss,
+            "train_acc": self.train_acc,
+            "test_loss": self.test_loss,
+            "test_acc": self.test_acc,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    """The run ended: reason is "finished", "stopped" or "diverged"."""
+
+    reason: str
+    message: str
+
+
+Event = StepEvent | EpochEvent | DoneEvent
+
+
+# --------------------------------------------------------------------------------------------
+# BLAS thread pinning
+# --------------------------------------------------------------------------------------------
+
+_controller = None
+_controller_lock = threading.Lock()
+
+
+def _one_blas_thread():
+    """Context manager limiting BLAS to 1 thread. The ThreadpoolController is built once:
+    building it scans loaded libraries (~0.2 ms), too slow to do per step; limit() is ~6 us."""
+    global _controller
+    if _controller is None:
+        with _controller_lock:
+            if _controller is None:
+                from threadpoolctl import ThreadpoolController
+
+                _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
+
+
+# --------------------------------------------------------------------------------------------
+# Trainer
+# --------------------------------------------------------------------------------------------
+
+
+def _unpack_data(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if hasattr(data, "train_images"):
+        arrays = (data.train_images, data.train_labels, data.test_images, data.test_labels)
+    else:
+        try:
+            arrays = tuple(data)
+        except TypeError:
+            raise TypeError(
+                "data must be a Dataset or (train_images, train_labels, test_images, test_labels)"
+            ) from None
+        if len(arrays) != 4:
+            raise TypeError(
+                "data must be a Dataset or (train_images, train_labels, test_images, test_labels)"
+            )
+    out = []
+    for i, (name, arr) in enumerate(
+        zip(("train_images", "train_labels", "test_images", "test_labels"), arrays, strict=True)
+    ):
+        arr = np.asarray(arr)
+        if i % 2 == 0:
+            if arr.ndim == 3:
+                arr = arr.reshape(len(arr), -1)
+            if arr.dtype != np.uint8 or arr.ndim != 2 or len(arr) == 0:
+                raise ValueError(
+                    f"{name} must be non-empty uint8 (N, D), got {arr.dtype} {arr.shape}"
+                )
+            # C order keeps each row contiguous for the per-batch gather.
+            arr = np.ascontiguousarray(arr)
+        else:
+            if not np.issubdtype(arr.dtype, np.integer) or arr.shape != (len(out[-1]),):
+                raise ValueError(f"{name} must be integers of shape ({len(out[-1])},)")
+            arr = arr.astype(np.intp, copy=False)
+        out.append(arr)
+    if out[0].shape[1] != out[2].shape[1]:
+        raise ValueError(f"train and test images differ in width: {out[0].shape} vs {out[2].shape}")
+    return tuple(out)
+
+
+class Trainer:
+    """Steppable SGD trainer.
+
+    ``Trainer(config, dataset)`` where dataset is a ``core.datasets.Dataset`` or a tuple
+    (train_images uint8 (N, D), train_labels (N,), test_images uint8 (M, D), test_labels (M,)).
+
+    * ``step()`` runs one minibatch and returns the events it produced (possibly none);
+      not calling it is how a UI pauses.
+    * ``for ev in trainer:`` runs to the end, yielding every event (ends with a DoneEvent).
+    * ``stop()`` ends the run between steps; ``state``, ``history``, ``snapshots``, ``model``.
+    * ``raise_on_diverge=True`` makes a diverging run raise TrainingDiverged (after the
+      DoneEvent state is recorded and the last finite weights restored).
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig | None = None,
+        data: Any = None,
+        *,
+        classes: tuple[str, ...] | None = None,
+        source: str = "",
+        raise_on_diverge: bool = False,
+    ) -> None:
+        if data is None:
+            raise TypeError("Trainer needs training data (a Dataset or a 4-tuple of arrays)")
+        self.config = config = (config or TrainConfig()).validate()
+        Xtr, ytr, Xte, yte = _unpack_data(data)
+        config.validate(n_train=len(Xtr))
+        # C = 10 (the app's classes) unless the dataset names its classes.
+        n_classes = len(getattr(data, "class_names", ()) or ()) or N_CLASSES
+        if ytr.min() < 0 or ytr.max() >= n_classes or yte.min() < 0 or yte.max() >= n_classes:
+            raise ValueError(f"labels must be in 0..{n_classes - 1}")
+        self._Xtr, self._ytr, self._Xte, self._yte = Xtr, ytr, Xte, yte
+        self.classes = classes or (tuple(getattr(data, "class_names", ())) or None)
+        self.source = source or str(getattr(data, "name", "") or "")
+        self.raise_on_diverge = raise_on_diverge
+
+        n, d = Xtr.shape
+        c = n_classes
+        self.n_train = n
+        self.steps_per_epoch = math.ceil(n / config.batch_size)
+        self.total_steps = self.steps_per_epoch * config.epochs
+
+        self._rng = np.random.default_rng(config.seed)
+        # Same first draw as the notebook's randn(784, 10) * 0.01, then float32.
+        self.W = (self._rng.standard_normal((d, c)) * config.init_scale).astype(np.float32)
+        self.b = np.zeros(c, dtype=np.float32)
+        self._W_prev = self.W.copy()
+        self._b_prev = self.b.copy()
+
+        # Reused buffers: nothing proportional to N is allocated while training.
+        rows = min(config.batch_size, _GRAD_CHUNK)
+        self._xb_u8 = np.empty((rows, d), dtype=np.uint8)
+        self._xb_f = np.empty((rows, d), dtype=np.float32)
+        self._Z = np.empty((rows, c), dtype=np.float32)
+        self._gW = np.empty((d, c), dtype=np.float32)
+        self._gW_part = np.empty((d, c), dtype=np.float32) if config.batch_size > rows else None
+        self._gb = np.empty(c, dtype=np.float32)
+        self._eval_buf = np.empty((min(EVAL_CHUNK, max(n, len(Xte))), d), dtype=np.float32)
+        self._perm: np.ndarray | None = None
+
+        self.global_step = 0
+        self.epoch = 0  # completed epochs
+        self.batch_in_epoch = 0
+        self.status = "ready"  # ready | running | finished | stopped | diverged
+        self.done_event: DoneEvent | None = None
+        self._done_emitted = False
+        self._lock = threading.Lock()
+        self.history: list[dict[str, Any]] = []
+        self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self.last_step_event: StepEvent | None = None
+        self._win_loss = 0.0
+        self._win_correct = 0
+        self._win_seen = 0
+        self._win_steps = 0
+        self._win_time = 0.0
+        self._epoch_time = 0.0
+        self.seconds = 0.0  # total compute time
+
+    # -- public API ----------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.done_event is not None
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return {
+            "global_step": self.global_step,
+            "epoch": self.epoch,
+            "batch_in_epoch": self.batch_in_epoch,
+            "steps_per_epoch": self.steps_per_epoch,
+            "total_steps": self.total_steps,
+            "epochs": self.config.epochs,
+            "status": self.status,
+            "progress": self.global_step / self.total_steps,
+            "seconds": self.seconds,
+            "message": self.done_event.message if self.done_event else "",
+        }
+
+    @property
+    def model(self) -> SoftmaxRegression:
+        """A SoftmaxRegression with copies of the current weights, the config and the latest
+        metrics (after divergence: the last finite weights)."""
+        metrics: dict[str, Any] = dict(self.history[-1]) if self.history else {}
+        metrics.update(status=self.status, global_step=self.global_step)
+        return SoftmaxRegression(
+            self.W.copy(),
+            self.b.copy(),
+            config=self.config.to_dict(),
+            metrics=metrics,
+            classes=self.classes,
+            source=self.source,
+        )
+
+    def step(self) -> list[Event]:
+        """Run one minibatch. Returns the events it produced: maybe a StepEvent, an
+        EpochEvent at the end of an epoch, a DoneEvent when the run ends. [] once done."""
+        with _one_blas_thread():
+            return self._step()
+
+    def __iter__(self) -> Iterator[Event]:
+        while True:
+            if self.done:
+                if not self._done_emitted:
+                    self._done_emitted = True
+                    yield self.done_event
+                return
+            # Hold the BLAS limit across the (event-free) steps between two events.
+            with _one_blas_thread():
+                events: list[Event] = []
+                while not events and not self.done:
+                    events = self._step()
+            for ev in events:
+                if isinstance(ev, DoneEvent):
+                    self._done_emitted = True
+                yield ev
+
+    def run(self) -> SoftmaxRegression:
+        """Train to the end (ignoring events) and return the model."""
+        for _ in self:
+            pass
+        return self.model
+
+    def stop(self) -> DoneEvent:
+        """End the run between steps (safe from another thread). Returns the DoneEvent."""
+        with self._lock:
+            if not self.done:
+                self._finish(
+                    "stopped",
+                    f"stopped at step {self.global_step} of {self.total_steps} "
+                    f"(epoch {self.epoch + 1})",
+                )
+            return self.done_event
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _finish(self, reason: str, message: str) -> DoneEvent:
+        self.status = reason
+        self.done_event = DoneEvent(reason, message)
+        return self.done_event
+
+    def _step(self) -> list[Event]:
+        with self._lock:
+            if self.done:
+                return []
+            self.status = "running"
+            t0 = time.perf_counter()
+            # Overflow in a diverging run is expected; we detect it explicitly below.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                events = self._sgd_step()
+            dt = time.perf_counter() - t0
+            self.seconds += dt
+            return events
+
+    def _batch_grad(self, idx: np.ndarray) -> tuple[float, int]:
+        """Loss sum, correct count and gradient (self._gW, self._gb, both scaled by 1/B
+        but *not* by 1/255 for W) for the batch rows ``idx`` (B,)."""
+        B = len(idx)
+        rows = len(self._xb_u8)
+        loss_sum = 0.0
+        correct = 0
+        W, b = self.W, self.b
+        for k, start in enumerate(range(0, B, rows)):
+            sub = idx[start : start + rows]
+            m = len(sub)
+            xu8, xf, Z = self._xb_u8[:m], self._xb_f[:m], self._Z[:m]
+            np.take(self._Xtr, sub, axis=0, out=xu8)  # gather into a reused buffer
+            np.copyto(xf, xu8, casting="unsafe")  # uint8 -> float32, no new array
+            y = self._ytr[sub]
+            ar = np.arange(m)
+            np.matmul(xf, W, out=Z)
+            Z *= _INV255  # (X/255) @ W == (X @ W) / 255: the scale touches 10 columns, not 784
+            Z += b
+            correct += int(np.count_nonzero(Z.argmax(axis=1) == y))
+            Z -= Z.max(axis=1, keepdims=True)
+            zy = Z[ar, y]
+            np.exp(Z, out=Z)
+            s = Z.sum(axis=1)
+            loss_sum += float(np.sum(np.log(s, dtype=np.float64) - zy))
+            Z /= s[:, None]  # probabilities
+            Z[ar, y] -= 1.0
+            Z *= np.float32(1.0 / B)  # G = (P - onehot) / B
+            gb = Z.sum(axis=0)
+            if k == 0:
+                np.matmul(xf.T, Z, out=self._gW)
+                self._gb[...] = gb
+            else:
+                np.matmul(xf.T, Z, out=self._gW_part)
+                self._gW += self._gW_part
+                self._gb += gb
+        return loss_sum, correct
+
+    def _diverged(self, what: str, step: int | None = None) -> list[Event]:
+        # Roll back to the weights before the update that produced the bad loss/weights.
+        np.copyto(self.W, self._W_prev)
+        np.copyto(self.b, self._b_prev)
+        step = self.global_step + 1 if step is None else step
+        epoch = self.epoch + 1
+        msg = f"diverged at step {step} (epoch {epoch}): {what} — try a smaller learning rate"
+        if self.config.l2 * self.config.lr >= 1:
+            msg += " or a smaller l2"
+        ev = self._finish("diverged", msg)
+        if self.raise_on_diverge:
+            self._done_emitted = True
+            raise TrainingDiverged(msg, step=step, epoch=epoch)
+        return [ev]
+
+    def _sgd_step(self) -> list[Event]:
+        cfg = self.config
+        if self.batch_in_epoch == 0:
+            self._perm = self._rng.permutation(self.n_train)  # the notebook's per-epoch shuffle
+            self._epoch_time = 0.0
+        t0 = time.perf_counter()
+        start = self.batch_in_epoch * cfg.batch_size
+        idx = self._perm[start : start + cfg.batch_size]
+        B = len(idx)
+        loss_sum, correct = self._batch_grad(idx)
+        data_loss = loss_sum / B
+        loss = data_loss
+        if cfg.l2:
+            loss += 0.5 * cfg.l2 * float(np.dot(self.W.ravel(), self.W.ravel()))
+        if not math.isfinite(loss):
+            return self._diverged(f"loss became {loss}")
+        # The threshold applies to the cross-entropy only: a huge l2 makes a big but honest
+        # penalty at step 1; if it makes the weights oscillate, the cross-entropy explodes next.
+        if data_loss > DIVERGED_LOSS:
+            return self._diverged(f"loss exploded to {data_loss:.3g}")
+
+        # SGD update, remembering the previous weights for a clean rollback.
+        np.copyto(self._W_prev, self.W)
+        np.copyto(self._b_prev, self.b)
+        if cfg.l2:
+            self.W *= np.float32(1.0 - cfg.lr * cfg.l2)  # W - lr*l2*W, gradient at the old W
+        self._gW *= np.float32(cfg.lr / 255.0)  # the folded 1/255 of the input scale
+        self.W -= self._gW
+        self._gb *= np.float32(cfg.lr)
+        self.b -= self._gb
+        if not (np.isfinite(self.W).all() and np.isfinite(self.b).all()):
+            return self._diverged("weights overflowed to inf/nan")
+
+        self.global_step += 1
+        self.batch_in_epoch += 1
+        self._win_loss += loss
+        self._win_correct += correct
+        self._win_seen += B
+        self._win_steps += 1
+        dt = time.perf_counter() - t0
+        self._win_time += dt
+        self._epoch_time += dt
+
+        events: list[Event] = []
+        if self.global_step % cfg.log_every == 0:
+            ev = StepEvent(
+                step=self.global_step,
+                epoch=self.epoch + 1,
+                batch_in_epoch=self.batch_in_epoch,
+                loss=self._win_loss / self._win_steps,
+                running_acc=self._win_correct / self._win_seen,
+                steps_per_sec=self._win_steps / max(self._win_time, 1e-9),
+            )
+            self.last_step_event = ev
+            events.append(ev)
+            self._win_loss = self._win_time = 0.0
+            self._win_correct = self._win_seen = self._win_steps = 0
+
+        if self.batch_in_epoch == self.steps_per_epoch:
+            events.extend(self._end_epoch())
+        return events
+
+    def _end_epoch(self) -> list[Event]:
+        t0 = time.perf_counter()
+        tr_loss, tr_acc = evaluate_arrays(
+            self.W, self.b, self._Xtr, self._ytr, buffer=self._eval_buf
+        )
+        te_loss, te_acc = evaluate_arrays(
+            self.W, self.b, self._Xte, self._yte, buffer=self._eval_buf
+        )
+        self._epoch_time += time.perf_counter() - t0
+        if not (math.isfinite(tr_loss) and math.isfinite(te_loss)):
+            bad = tr_loss if not math.isfinite(tr_loss) else te_loss
+            return self._diverged(f"the epoch's loss became {bad}", step=self.global_step)
+        self.epoch += 1
+        self.batch_in_epoch = 0
+        ev = EpochEvent(
+            epoch=self.epoch,
+            train_loss=tr_loss,
+            train_acc=tr_acc,
+            test_loss=te_loss,
+            test_acc=te_acc,
+            seconds=self._epoch_time,
+            W=self.W.copy(),
+            b=self.b.copy(),
+            step=self.global_step,
+        )
+        self.history.append(ev.to_dict())
+        self.snapshots.append((self.epoch, ev.W, ev.b))
+        events: list[Event] = [ev]
+        if self.epoch == self.config.epochs:
+            events.append(
+                self._finish(
+                    "finished",
+                    f"finished {self.epoch} epochs ({self.global_step} steps): "
+                    f"test acc {te_acc:.4f}, test loss {te_loss:.4f}",
+                )
+            )
+        return events
+
+
+# --------------------------------------------------------------------------------------------
+# CLI: python -m core.train
+# --------------------------------------------------------------------------------------------
+
+
+class _CLIError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        raise _CLIError(message)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="python -m core.train",
+        description="Train softmax regression with the notebook's schedule; writes W.npy, "
+        "b.npy and model.npz.",
+    )
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--l2", type=float, default=0.0)
+    p.add_argument("--init-scale", type=float, default=0.01)
+    p.add_argument("--dataset", default="mnist", choices=("mnist", "fashion-mnist"))
+    p.add_argument("--data-dir", default=None, help="folder with the four IDX files")
+    p.add_argument("--out", default="out", help="output folder (default: out)")
+    return p
+
+
+class _ProgressBar:
+    """A plain \\r progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream, total: int) -> None:
+        self.stream = stream
+        self.total = total
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        self.width = 0
+
+    def update(self, ev: StepEvent, epochs: int) -> None:
+        if not self.enabled:
+            return
+        frac = ev.step / self.total
+        filled = int(30 * frac)
+        line = (
+            f"[{'#' * filled}{'-' * (30 - filled)}] {frac:4.0%} epoch {ev.epoch}/{epochs} "
+            f"loss {ev.loss:.4f} acc {ev.running_acc:.3f} {ev.steps_per_sec:,.0f} steps/s"
+        )
+        self.width = max(self.width, len(line))
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; returns the exit code (0 ok, 1 training/data error, 2 bad arguments)."""
+    prog = "core.train"
+    try:
+        args = _build_parser().parse_args(argv)
+        config = TrainConfig(
+            lr=args.lr,
+            batch_size=args.batch_size,
+            epochs=args.epochs,
+            init_scale=args.init_scale,
+            l2=args.l2,
+            seed=args.seed,
+        ).validate()
+    except (_CLIError, ConfigError) as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+
+    try:
+        from core.datasets import load_dataset
+
+        ds = load_dataset(args.dataset, data_dir=args.data_dir)
+        trainer = Trainer(config, ds, source=f"{args.dataset} ({ds.source})")
+    except (ValueError, OSError) as e:  # DatasetError/IDXError/ConfigError are ValueErrors
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 1
+
+    bar = _ProgressBar(sys.stderr, trainer.total_steps)
+    last: EpochEvent | None = None
+    try:
+        for ev in trainer:
+            if isinstance(ev, StepEvent):
+                bar.update(ev, config.epochs)
+            elif isinstance(ev, EpochEvent):
+                bar.clear()
+                last = ev
+                # The notebook's line (its rounds were numbered from 0).
+                print(f"round {ev.epoch - 1}: loss={ev.train_loss:.4f}, acc={ev.train_acc:.4f}")
+                sys.stdout.flush()
+    except KeyboardInterrupt:
+        bar.clear()
+        print(f"{prog}: interrupted at step {trainer.global_step}; nothing saved", file=sys.stderr)
+        return 130
+    bar.clear()
+    if trainer.status != "finished" or last is None:
+        print(f"{prog}: error: {trainer.done_event.message}; nothing saved", file=sys.stderr)
+        return 1
+    print(f"test result: loss: {last.test_loss:.4f}, acc: {last.test_acc:.4f}")
+    try:
+        model = trainer.model
+        out = Path(args.out)
+        model.save(out / "model.npz")
+        model.export_notebook(out)
+    except OSError as e:
+        print(f"{prog}: error: cannot write to {args.out}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    print(f"saved {out / 'W.npy'}, {out / 'b.npy'}, {out / 'model.npz'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
