@@ -1,0 +1,245 @@
+"""ui.figures: pure builders, checked on the figure objects (no Streamlit, no browser)."""
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from ui import figures
+
+DIGITS = tuple(str(k) for k in range(10))
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+def _images(n, dtype=np.uint8):
+    return _rng().integers(0, 256, size=(n, 784)).astype(dtype)
+
+
+# -- tiling ------------------------------------------------------------------------------------
+
+
+def test_grid_shape():
+    assert figures.grid_shape(0, 10) == (0, 0)
+    assert figures.grid_shape(7, 10) == (1, 7)
+    assert figures.grid_shape(10, 10) == (1, 10)
+    assert figures.grid_shape(11, 10) == (2, 10)
+    assert figures.grid_shape(50, 10) == (5, 10)
+
+
+def test_tile_layout_places_every_image_once_with_nan_gutters():
+    imgs = _images(13).reshape(13, 28, 28)
+    band, gap = 6, 2
+    canvas = figures.tile_images(imgs, cols=5, band=band, gap=gap)
+    rows, cols = 3, 5
+    assert canvas.shape == (rows * (28 + band), cols * (28 + gap) - gap)
+    assert canvas.dtype == np.float32
+    grid = figures.TileLayout(13, 5, band, gap)
+    for k in range(13):
+        y, x = grid.origin(k)
+        np.testing.assert_array_equal(canvas[y : y + 28, x : x + 28], imgs[k])
+    # Everything not covered by a tile is NaN: 13 tiles of 784 pixels are finite.
+    assert np.isfinite(canvas).sum() == 13 * 784
+    # The title band above the first row is empty.
+    assert np.isnan(canvas[:band]).all()
+
+
+def test_as_images_accepts_flat_square_and_single():
+    assert figures.as_images(np.zeros((3, 784))).shape == (3, 28, 28)
+    assert figures.as_images(np.zeros((3, 28, 28))).shape == (3, 28, 28)
+    assert figures.as_images(np.zeros(784)).shape == (1, 28, 28)
+    assert figures.as_images(np.zeros((28, 28))).shape == (1, 28, 28)
+    with pytest.raises(ValueError, match="784"):
+        figures.as_images(np.zeros((3, 100)))
+
+
+# -- image grid -----------------------------------------------------------------------------------
+
+
+def test_image_grid_is_one_heatmap_with_titles_and_hover():
+    imgs = _images(23)
+    ids = np.arange(23) + 59_000
+    labels = np.arange(23) % 10
+    titles = [f"#{i} · {lab}" for i, lab in zip(ids, labels, strict=True)]
+    fig = figures.image_grid(imgs, titles, cols=10, ids=ids, labels=labels)
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
+    heat = fig.data[0]
+    z = np.asarray(heat.z)
+    assert z.shape[1] == 10 * 30 - 2  # 10 tiles of 28 with 2-pixel gutters
+    assert np.isfinite(z).sum() == 23 * 784
+    assert (heat.zmin, heat.zmax) == (0.0, 255.0)
+    assert heat.showscale is False and heat.hoverongaps is False
+    # customdata carries (image id, label) per pixel.
+    custom = np.asarray(heat.customdata)
+    assert custom.shape == z.shape + (2,)
+    assert set(np.unique(custom[..., 0][np.isfinite(z)])) == set(ids.tolist())
+    assert "customdata[0]" in heat.hovertemplate and "%{z" in heat.hovertemplate
+    assert [a.text for a in fig.layout.annotations] == titles
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    # Grey: black to white.
+    assert heat.colorscale[0][1] == "rgb(0,0,0)" and heat.colorscale[-1][1] == "rgb(255,255,255)"
+
+
+def test_image_grid_float_images_use_unit_range():
+    fig = figures.image_grid(_rng().random((4, 28, 28)), list("abcd"))
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (0.0, 1.0)
+
+
+def test_image_grid_height_grows_with_rows_and_handles_empty():
+    one_row = figures.image_grid(_images(10), [""] * 10)
+    five_rows = figures.image_grid(_images(50), [""] * 50)
+    assert 4 * one_row.layout.height < five_rows.layout.height < 6 * one_row.layout.height
+    assert five_rows.layout.height < 700  # fifty images fit on a laptop screen
+    empty = figures.image_grid(np.zeros((0, 784), np.uint8), [])
+    assert len(empty.data) == 0
+
+
+def test_image_grid_checks_titles():
+    with pytest.raises(ValueError, match="titles"):
+        figures.image_grid(_images(3), ["a"])
+
+
+def test_image_grid_payload_stays_small():
+    """Fifty images on one page must not ship megabytes to the browser."""
+    fig = figures.image_grid(_images(50), [str(i) for i in range(50)],
+                             ids=np.arange(50) + 59_000, labels=np.arange(50) % 10)
+    assert len(pio.to_json(fig, validate=False)) < 800_000
+
+
+# -- templates ------------------------------------------------------------------------------------
+
+
+def test_templates_figure_symmetric_scale_with_white_zero():
+    W = _rng().normal(0, 0.1, (784, 10)).astype(np.float32)
+    W[3, 2] = -0.9  # the largest magnitude is negative
+    fig = figures.templates_figure(W, DIGITS)
+    axis = fig.layout.coloraxis
+    assert axis.cmid == 0
+    assert axis.cmin == pytest.approx(-0.9) and axis.cmax == pytest.approx(0.9)
+    scale = dict((round(pos, 6), colour) for pos, colour in axis.colorscale)
+    assert scale[0.5] == "rgb(255,255,255)"
+    assert axis.colorbar is not None
+
+
+def test_templates_figure_one_tile_per_class_in_grid():
+    W = _rng().normal(size=(784, 10))
+    fig = figures.templates_figure(W, DIGITS, cols=5)
+    assert len(fig.data) == 10
+    assert [t.name for t in fig.data] == list(DIGITS)
+    assert all(t.coloraxis == "coloraxis" for t in fig.data)
+    for k, trace in enumerate(fig.data):
+        np.testing.assert_allclose(np.asarray(trace.z), W[:, k].reshape(28, 28), rtol=1e-6)
+        assert "weight" in trace.hovertemplate and "row" in trace.hovertemplate
+    x0s = sorted({t.x0 for t in fig.data})
+    y0s = sorted({t.y0 for t in fig.data})
+    assert len(x0s) == 5 and len(y0s) == 2
+    assert [a.text for a in fig.layout.annotations] == list(DIGITS)
+
+
+def test_templates_figure_explicit_zmax_and_zero_weights():
+    fig = figures.templates_figure(np.zeros((784, 10)), DIGITS)
+    assert fig.layout.coloraxis.cmax == 1.0  # no division by zero, no NaN scale
+    fig = figures.templates_figure(np.ones((784, 10)), DIGITS, zmax=3.0)
+    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (-3.0, 3.0)
+
+
+def test_templates_figure_checks_shapes():
+    with pytest.raises(ValueError, match="784"):
+        figures.templates_figure(np.zeros((100, 10)), DIGITS)
+    with pytest.raises(ValueError, match="class names"):
+        figures.templates_figure(np.zeros((784, 10)), DIGITS[:9])
+
+
+# -- single heatmaps ------------------------------------------------------------------------------
+
+
+def test_heatmap28_diverging_and_plain():
+    img = np.linspace(-2, 1, 784)
+    fig = figures.heatmap28(img, "t", diverging=True)
+    heat = fig.data[0]
+    assert np.asarray(heat.z).shape == (28, 28)
+    assert (heat.zmin, heat.zmid, heat.zmax) == (-2.0, 0.0, 2.0)
+    assert fig.layout.title.text == "t"
+    assert fig.layout.yaxis.scaleanchor == "x"
+    plain = figures.heatmap28(np.abs(img).reshape(28, 28), zmax=5.0, colorscale="Viridis")
+    assert (plain.data[0].zmin, plain.data[0].zmax) == (0.0, 5.0)
+    assert "row" in plain.data[0].hovertemplate
+
+
+# -- confusion ------------------------------------------------------------------------------------
+
+
+def test_confusion_figure_has_selectable_cell_centres():
+    cm = np.arange(100).reshape(10, 10)
+    fig = figures.confusion_figure(cm, DIGITS)
+    heat, cells = fig.data
+    assert heat.type == "heatmap" and cells.type == "scatter"
+    np.testing.assert_array_equal(np.asarray(heat.text), cm)
+    assert heat.hoverinfo == "skip"  # hover and clicks belong to the scatter
+    assert len(cells.x) == 100
+    # Point i sits at (predicted, true) and carries the count of that cell.
+    for i in (0, 37, 99):
+        t, p = int(cells.y[i]), int(cells.x[i])
+        assert cells.customdata[i][2] == cm[t, p]
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]  # true class 0 on top
+    assert list(fig.layout.xaxis.ticktext) == list(DIGITS)
+
+
+def test_confusion_cell_from_selection():
+    sel = {"points": [{"curve_number": 1, "x": 9, "y": 4, "point_index": 49}]}
+    assert figures.confusion_cell_from_selection(sel) == (4, 9)
+    assert figures.confusion_cell_from_selection({"points": []}) is None
+    assert figures.confusion_cell_from_selection(None) is None
+
+
+# -- charts ---------------------------------------------------------------------------------------
+
+
+def test_class_distribution_figure_shares():
+    train = np.full(10, 6000)
+    test = np.arange(1, 11) * 100
+    fig = figures.class_distribution_figure(train, test, DIGITS)
+    assert len(fig.data) == 2
+    np.testing.assert_allclose(np.asarray(fig.data[0].y).sum(), 1.0)
+    np.testing.assert_allclose(np.asarray(fig.data[1].y), test / test.sum())
+    np.testing.assert_array_equal(np.asarray(fig.data[1].customdata), test)
+
+
+def test_pixel_histogram_figure_with_and_without_edges():
+    counts = np.array([90, 5, 3, 2])
+    edges = np.linspace(0, 1, 5)
+    fig = figures.pixel_histogram_figure(counts, edges)
+    np.testing.assert_allclose(np.asarray(fig.data[0].x), [0.125, 0.375, 0.625, 0.875])
+    assert fig.layout.yaxis.type == "log"
+    fig = figures.pixel_histogram_figure(np.ones(256), log_y=False)
+    assert len(fig.data[0].x) == 256 and fig.layout.yaxis.type == "linear"
+    with pytest.raises(ValueError, match="edges"):
+        figures.pixel_histogram_figure(counts, edges[:-1])
+
+
+def test_pca_figure_one_webgl_trace_per_class():
+    proj = _rng().normal(size=(300, 2)).astype(np.float32)
+    labels = np.arange(300) % 10
+    indices = np.arange(300) * 7
+    fig = figures.pca_figure(proj, labels, DIGITS, indices=indices)
+    assert len(fig.data) == 10
+    assert all(t.type == "scattergl" for t in fig.data)
+    assert sum(len(t.x) for t in fig.data) == 300
+    np.testing.assert_array_equal(np.asarray(fig.data[3].customdata), indices[labels == 3])
+    assert "class 3" in fig.data[3].hovertemplate
+    with pytest.raises(ValueError):
+        figures.pca_figure(proj[:, :1], labels, DIGITS)
+
+
+def test_bias_figure_colours_by_sign():
+    b = np.array([1, -1, 0.5, -0.5, 0, 2, -2, 0.1, -0.1, 0.0])
+    fig = figures.bias_figure(b, DIGITS)
+    colours = list(fig.data[0].marker.color)
+    assert colours[0] != colours[1]
+    assert colours[0] == colours[2] and colours[1] == colours[3]
+    with pytest.raises(ValueError):
+        figures.bias_figure(b[:9], DIGITS)

@@ -1,0 +1,474 @@
+"""Plotly figure builders: pure functions of arrays -> go.Figure (no Streamlit here).
+
+Images are 28x28 (given as (784,) rows or (28, 28)); several images are tiled into ONE heatmap
+trace with NaN gutters between tiles, which builds and renders far faster than one subplot per
+image. Weight templates use one trace per class (so the hover can name the class) sharing a
+single symmetric diverging colour axis: zero is white, positive red, negative blue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+SIDE = 28
+GAP = 2  # NaN pixels between tiles
+
+# ColorBrewer RdBu reversed (blue = negative, red = positive) with an exactly white middle.
+DIVERGING = [
+    [0.0, "rgb(5,48,97)"],
+    [0.1, "rgb(33,102,172)"],
+    [0.2, "rgb(67,147,195)"],
+    [0.3, "rgb(146,197,222)"],
+    [0.4, "rgb(209,229,240)"],
+    [0.5, "rgb(255,255,255)"],
+    [0.6, "rgb(253,219,199)"],
+    [0.7, "rgb(244,165,130)"],
+    [0.8, "rgb(214,96,77)"],
+    [0.9, "rgb(178,24,43)"],
+    [1.0, "rgb(103,0,31)"],
+]
+GREYS = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]
+# Ten qualitative colours (plotly's default cycle), one per class.
+CLASS_COLOURS = (
+    "#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A",
+    "#19D3F3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52",
+)
+
+_NO_AXIS = dict(visible=False, showgrid=False, zeroline=False)
+
+
+def as_images(images: np.ndarray) -> np.ndarray:
+    """(N, 784) or (N, 28, 28) or a single (784,) / (28, 28) -> (N, 28, 28) view."""
+    arr = np.asarray(images)
+    if arr.ndim == 1 or (arr.ndim == 2 and arr.shape == (SIDE, SIDE)):
+        arr = arr.reshape(1, -1)
+    if arr.ndim == 2:
+        if arr.shape[1] != SIDE * SIDE:
+            raise ValueError(f"images must have {SIDE * SIDE} pixels per row, got {arr.shape}")
+        return arr.reshape(-1, SIDE, SIDE)
+    if arr.ndim == 3 and arr.shape[1:] == (SIDE, SIDE):
+        return arr
+    raise ValueError(f"images must be (N, 784) or (N, 28, 28), got shape {arr.shape}")
+
+
+def grid_shape(n: int, cols: int) -> tuple[int, int]:
+    """(rows, cols) of a grid holding n tiles with at most `cols` per row."""
+    if n <= 0:
+        return 0, 0
+    cols = max(1, min(cols, n))
+    return -(-n // cols), cols
+
+
+def title_band(tile_px: float, title_px: float = 18.0) -> int:
+    """Pixel rows (data units) above each tile that leave `title_px` screen pixels for a title
+    when a 28-pixel tile is drawn `tile_px` screen pixels tall."""
+    return int(np.ceil(title_px * SIDE / tile_px))
+
+
+class TileLayout:
+    """Where tile k of a grid sits on the canvas (data units; y grows downwards).
+
+    Each tile has `band` empty rows above it (for its title) and `gap` empty columns right of it.
+    """
+
+    def __init__(self, n: int, cols: int, band: int, gap: int = GAP):
+        self.n = n
+        self.rows, self.cols = grid_shape(n, cols)
+        self.band, self.gap = band, gap
+        self.step_y, self.step_x = SIDE + band, SIDE + gap
+        self.height = self.rows * self.step_y
+        self.width = max(self.cols * self.step_x - gap, 0)
+
+    def origin(self, k: int) -> tuple[int, int]:
+        """(top row, left column) of tile k's first pixel."""
+        r, c = divmod(k, self.cols)
+        return r * self.step_y + self.band, c * self.step_x
+
+    def paint(self, values, fill, dtype) -> np.ndarray:
+        """Canvas with tile k filled by values[k] (a (28, 28) array or a scalar)."""
+        out = np.full((self.height, self.width), fill, dtype)
+        for k in range(self.n):
+            y, x = self.origin(k)
+            out[y : y + SIDE, x : x + SIDE] = values[k]
+        return out
+
+    def annotations(self, titles: Sequence[str], size: int = 11) -> list[dict]:
+        notes = []
+        for k, title in enumerate(titles):
+            y, x = self.origin(k)
+            notes.append(
+                dict(
+                    x=x + (SIDE - 1) / 2, y=y - 0.5, text=str(title), showarrow=False,
+                    xref="x", yref="y", yanchor="bottom", font=dict(size=size),
+                )
+            )
+        return notes
+
+
+def tile_images(images: np.ndarray, cols: int, band: int = GAP, gap: int = GAP) -> np.ndarray:
+    """(N, 28, 28) -> one float32 canvas with the tiles in rows of `cols`; NaN around them."""
+    imgs = as_images(images)
+    return TileLayout(len(imgs), cols, band, gap).paint(imgs, np.nan, np.float32)
+
+
+def _small_uint(a: np.ndarray) -> np.ndarray:
+    """Smallest unsigned dtype holding `a` (>= 0): plotly ships arrays base64, so size matters."""
+    hi = int(a.max()) if a.size else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if hi <= np.iinfo(dtype).max:
+            return a.astype(dtype)
+    return a.astype(np.float64)
+
+
+def _image_layout(
+    fig: go.Figure, width: float, height: float, px_per_unit: float, top: int = 0, right: int = 0
+) -> None:
+    """Equal-aspect, axis-free image layout over data box [0, width) x [0, height), y down."""
+    fig.update_layout(
+        height=int(round(height * px_per_unit)) + top + 4,
+        margin=dict(l=0, r=right, t=top, b=4),
+        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
+        hoverlabel=dict(namelength=-1),
+    )
+    fig.update_xaxes(**_NO_AXIS, range=[-0.5, width - 0.5], constrain="domain")
+    fig.update_yaxes(**_NO_AXIS, range=[height - 0.5, -0.5], scaleanchor="x", scaleratio=1,
+                     constrain="domain")
+
+
+def _value_range(imgs: np.ndarray) -> tuple[float, float, str]:
+    """Grey range and hover format: 0..255 for uint8-like data, 0..1 for [0, 1] floats."""
+    top = float(np.nanmax(imgs)) if imgs.size else 1.0
+    if imgs.dtype == np.uint8 or top > 1.0:
+        return 0.0, 255.0, ".0f"
+    return 0.0, 1.0, ".2f"
+
+
+def image_grid(
+    images: np.ndarray,
+    titles: Sequence[str],
+    cols: int = 10,
+    *,
+    ids: Sequence[int] | None = None,
+    labels: Sequence[int] | None = None,
+    id_name: str = "image",
+    tile_px: int = 64,
+) -> go.Figure:
+    """N images (N, 784) or (N, 28, 28) as one tiled grey heatmap, titles above the tiles.
+
+    Hover names the image (`id_name` #ids[k], default its position k), its label when `labels`
+    is given, and the pixel value. Titles may span lines with "<br>". `tile_px` sets the height per grid row (plus the title).
+    Values 0..255 (uint8) or 0..1 (floats) are drawn black..white.
+    """
+    imgs = as_images(images)
+    n = len(imgs)
+    if len(titles) != n:
+        raise ValueError(f"got {n} images but {len(titles)} titles")
+    fig = go.Figure()
+    if n == 0:
+        fig.update_layout(annotations=[dict(text="No images", showarrow=False)])
+        _image_layout(fig, SIDE, 6, 1.0)
+        return fig
+    zmin, zmax, fmt = _value_range(imgs)
+    lines = 1 + max(str(t).count("<br>") for t in titles)
+    grid = TileLayout(n, cols, band=title_band(tile_px, 14 * lines + 4))
+    z = grid.paint(imgs, np.nan, np.float32)
+    id_values = np.arange(n) if ids is None else np.asarray(ids, dtype=np.int64)
+    # Gutters get 0, not -1: hover skips them, and all-ones bytes bloat plotly's escaped JSON.
+    id_canvas = grid.paint(id_values, 0, np.int64)
+    hover = f"{id_name} #%{{customdata[0]}}"
+    if labels is not None:
+        label_canvas = grid.paint(np.asarray(labels, dtype=np.int64), 0, np.int64)
+        customdata = _small_uint(np.stack([id_canvas, label_canvas], axis=-1))
+        hover += " · label %{customdata[1]}"
+    else:
+        customdata = _small_uint(id_canvas[..., None])
+    fig.add_trace(
+        go.Heatmap(
+            z=z, customdata=customdata, colorscale=GREYS, zmin=zmin, zmax=zmax,
+            showscale=False, hoverongaps=False,
+            hovertemplate=hover + f"<br>pixel %{{z:{fmt}}}<extra></extra>",
+        )
+    )
+    fig.update_layout(annotations=grid.annotations(titles))
+    _image_layout(fig, grid.width, grid.height, tile_px / SIDE)
+    return fig
+
+
+def _symmetric_limit(values: np.ndarray) -> float:
+    m = float(np.nanmax(np.abs(values))) if np.size(values) else 0.0
+    return m if np.isfinite(m) and m > 0 else 1.0
+
+
+_PIXEL_RC = np.stack(np.meshgrid(np.arange(SIDE), np.arange(SIDE), indexing="ij"), -1).astype(
+    np.int8
+)  # (28, 28, 2): (row, col) of each pixel, for hovers
+
+
+def templates_figure(
+    W: np.ndarray,
+    class_names: Sequence[str],
+    cols: int = 5,
+    *,
+    zmax: float | None = None,
+    tile_px: int = 150,
+) -> go.Figure:
+    """The C templates W[:, k] (W is (784, C)) as 28x28 heatmaps, one shared symmetric scale.
+
+    One heatmap trace per class (named after it, for the hover) on a single colour axis:
+    zero is white, limits +-m with m = max |W| (or `zmax`), one colour bar. Builds in a few ms.
+    """
+    W = np.asarray(W)
+    if W.ndim != 2 or W.shape[0] != SIDE * SIDE:
+        raise ValueError(f"W must be (784, C), got shape {W.shape}")
+    n_classes = W.shape[1]
+    if len(class_names) != n_classes:
+        raise ValueError(f"W has {n_classes} columns but {len(class_names)} class names")
+    m = _symmetric_limit(W) if zmax is None else float(zmax)
+    grid = TileLayout(n_classes, cols, band=title_band(tile_px, 20))
+    templates = W.T.reshape(n_classes, SIDE, SIDE).astype(np.float32, copy=False)
+    traces = []
+    for k in range(n_classes):
+        y0, x0 = grid.origin(k)
+        traces.append(
+            go.Heatmap(
+                z=templates[k], x0=x0, dx=1, y0=y0, dy=1, customdata=_PIXEL_RC,
+                name=str(class_names[k]), coloraxis="coloraxis",
+                hovertemplate="class %{fullData.name}<br>pixel (row %{customdata[0]}, "
+                "col %{customdata[1]})<br>weight %{z:.4f}<extra></extra>",
+            )
+        )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        coloraxis=dict(
+            colorscale=DIVERGING, cmin=-m, cmid=0.0, cmax=m,
+            colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.9),
+        ),
+        annotations=grid.annotations(class_names, size=13),
+        showlegend=False,
+    )
+    _image_layout(fig, grid.width, grid.height, tile_px / SIDE, right=10)
+    return fig
+
+
+def heatmap28(
+    image: np.ndarray,
+    title: str = "",
+    diverging: bool = False,
+    zmax: float | None = None,
+    colorscale: str | list | None = None,
+    *,
+    height: int = 300,
+    colorbar_title: str = "",
+) -> go.Figure:
+    """One 28x28 heatmap; hover (row, col, value); equal aspect.
+
+    diverging=True: symmetric limits +-zmax (default max |image|), white at zero. Otherwise the
+    scale runs 0..zmax (grey for images, or `colorscale`); zmax defaults to the data maximum.
+    """
+    img = as_images(image)[0].astype(np.float32, copy=False)
+    if diverging:
+        m = _symmetric_limit(img) if zmax is None else float(zmax)
+        scale = dict(colorscale=colorscale or DIVERGING, zmin=-m, zmax=m, zmid=0.0)
+    else:
+        top = float(np.nanmax(img)) if zmax is None else float(zmax)
+        scale = dict(colorscale=colorscale or GREYS, zmin=0.0, zmax=top if top > 0 else 1.0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=img, customdata=_PIXEL_RC, **scale,
+            colorbar=dict(thickness=10, len=0.9, title=dict(text=colorbar_title, side="right")),
+            hovertemplate="row %{customdata[0]}, col %{customdata[1]}<br>value %{z:.4g}"
+            "<extra></extra>",
+        )
+    )
+    if title:
+        fig.update_layout(title=dict(text=title, x=0.5, xanchor="center", font=dict(size=14)))
+    top = 30 if title else 4
+    _image_layout(fig, SIDE, SIDE, (height - top - 4) / SIDE, top=top, right=5)
+    return fig
+
+
+def confusion_figure(
+    cm: np.ndarray, class_names: Sequence[str], *, height: int = 520
+) -> go.Figure:
+    """Annotated confusion matrix: rows true class, columns predicted, cells show counts.
+
+    Colour is log(1 + count) so the few mistakes stay visible beside the big diagonal. Heatmap
+    traces are not selectable in Streamlit, so an invisible scatter of cell centres (trace 1)
+    carries the hover and the click: a selected point has x = predicted index, y = true index
+    (see `confusion_cell_from_selection`).
+    """
+    cm = np.asarray(cm)
+    n = len(class_names)
+    if cm.shape != (n, n):
+        raise ValueError(f"confusion matrix must be ({n}, {n}), got {cm.shape}")
+    names = [str(c) for c in class_names]
+    idx = np.arange(n)
+    row_totals = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, row_totals, out=np.zeros(cm.shape, float), where=row_totals > 0)
+    heat = go.Heatmap(
+        z=np.log1p(cm.astype(np.float64)), x=idx, y=idx, text=cm, texttemplate="%{text}",
+        colorscale="Blues", showscale=False, hoverinfo="skip", xgap=1, ygap=1,
+    )
+    true_i, pred_i = np.meshgrid(idx, idx, indexing="ij")
+    customdata = [
+        [names[t], names[p], int(cm[t, p]), float(share[t, p])]
+        for t, p in zip(true_i.ravel(), pred_i.ravel(), strict=True)
+    ]
+    cells = go.Scatter(
+        x=pred_i.ravel(), y=true_i.ravel(), mode="markers", customdata=customdata,
+        marker=dict(symbol="square-open", size=28, color="rgba(0,0,0,0)", opacity=0,
+                    line=dict(width=3, color="#ff7f0e")),
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0)),
+        hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}<br>"
+        "%{customdata[2]} images (%{customdata[3]:.1%} of true %{customdata[0]})"
+        "<extra></extra>",
+        showlegend=False,
+    )
+    fig = go.Figure([heat, cells])
+    axis = dict(tickmode="array", tickvals=idx, ticktext=names, showgrid=False, zeroline=False)
+    fig.update_xaxes(**axis, title="predicted", side="top", range=[-0.5, n - 0.5],
+                     constrain="domain")
+    fig.update_yaxes(**axis, title="true", range=[n - 0.5, -0.5], scaleanchor="x",
+                     constrain="domain")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=50, b=10), hovermode="closest",
+                      hoverdistance=-1, clickmode="event+select", dragmode=False)
+    return fig
+
+
+def confusion_cell_from_selection(selection) -> tuple[int, int] | None:
+    """(true, predicted) of the cell picked in a confusion_figure chart, else None.
+
+    `selection` is the `.selection` of st.plotly_chart's return value (or that dict itself).
+    """
+    if selection is None:
+        return None
+    if hasattr(selection, "selection"):
+        selection = selection.selection
+    points = selection.get("points", []) if hasattr(selection, "get") else []
+    for point in points:
+        if point.get("curve_number", point.get("curveNumber")) == 1:
+            return int(point["y"]), int(point["x"])
+    return None
+
+
+def class_distribution_figure(
+    train_counts: np.ndarray, test_counts: np.ndarray, class_names: Sequence[str],
+    *, height: int = 320,
+) -> go.Figure:
+    """Share of each class in the train and test splits, side by side (hover: count, share)."""
+    names = [str(c) for c in class_names]
+    fig = go.Figure()
+    for split, counts, colour in (
+        ("train", np.asarray(train_counts), "#4C78A8"), ("test", np.asarray(test_counts), "#F58518")
+    ):
+        total = max(int(counts.sum()), 1)
+        fig.add_trace(
+            go.Bar(
+                x=names, y=counts / total, name=f"{split} ({total:,} images)",
+                marker_color=colour, customdata=counts,
+                hovertemplate=f"{split}: class %{{x}}<br>%{{customdata:,}} images "
+                "(%{y:.2%})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="group", height=height, margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(title="share of split", tickformat=".0%"),
+        xaxis=dict(title="class", type="category"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+    )
+    return fig
+
+
+def pixel_histogram_figure(
+    counts: np.ndarray, edges: np.ndarray | None = None, *, log_y: bool = True, height: int = 320
+) -> go.Figure:
+    """Histogram of pixel intensities: counts (B,) per bin, edges (B + 1,) on the [0, 1] scale
+    (as core.analysis.pixel_histogram returns them); without edges, bin v is grey level v."""
+    counts = np.asarray(counts)
+    share = counts / max(float(counts.sum()), 1.0)
+    if edges is None:
+        x, width = np.arange(len(counts)), None
+        customdata, where = share, "value %{x}"
+        x_title = "pixel value (0 = background, 255 = full ink)"
+    else:
+        edges = np.asarray(edges, dtype=np.float64)
+        if edges.shape != (len(counts) + 1,):
+            raise ValueError(f"need {len(counts) + 1} edges for {len(counts)} bins")
+        x, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+        customdata = np.stack([share, edges[:-1], edges[1:]], axis=-1)
+        where = "intensity %{customdata[1]:.2f} to %{customdata[2]:.2f}"
+        x_title = "pixel intensity (0 = background, 1 = full ink)"
+    share_ref = "%{customdata:.2%}" if edges is None else "%{customdata[0]:.2%}"
+    fig = go.Figure(
+        go.Bar(
+            x=x, y=counts, width=width, customdata=customdata,
+            marker_color="#4C78A8", marker_line_width=0,
+            hovertemplate=where + f"<br>%{{y:,}} pixels ({share_ref})<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), bargap=0.05,
+        xaxis=dict(title=x_title),
+        yaxis=dict(title="pixels" + (" (log scale)" if log_y else ""),
+                   type="log" if log_y else "linear"),
+    )
+    return fig
+
+
+def pca_figure(
+    proj: np.ndarray,
+    labels: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    indices: np.ndarray | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """2-D projection (N, 2) as WebGL scatter, one trace (legend entry) per class.
+
+    Hover shows the class and the image index (`indices`, default the row number).
+    """
+    proj = np.asarray(proj)
+    labels = np.asarray(labels)
+    if proj.ndim != 2 or proj.shape[1] != 2 or len(labels) != len(proj):
+        raise ValueError(f"proj must be (N, 2) with N labels, got {proj.shape} and {labels.shape}")
+    index = np.arange(len(proj)) if indices is None else np.asarray(indices)
+    fig = go.Figure()
+    for k, name in enumerate(class_names):
+        mask = labels == k
+        fig.add_trace(
+            go.Scattergl(
+                x=proj[mask, 0], y=proj[mask, 1], mode="markers", name=str(name),
+                customdata=index[mask],
+                marker=dict(size=4, opacity=0.7, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
+                hovertemplate=f"class {name}<br>image #%{{customdata}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title="principal component 1", zeroline=False),
+        yaxis=dict(title="principal component 2", zeroline=False),
+        legend=dict(title="class", itemsizing="constant"),
+    )
+    return fig
+
+
+def bias_figure(b: np.ndarray, class_names: Sequence[str], *, height: int = 260) -> go.Figure:
+    """Bias b_k per class as bars (red positive, blue negative)."""
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if len(b) != len(class_names):
+        raise ValueError(f"b has {len(b)} entries but there are {len(class_names)} class names")
+    names = [str(c) for c in class_names]
+    fig = go.Figure(
+        go.Bar(
+            x=names, y=b, marker_color=np.where(b >= 0, "rgb(178,24,43)", "rgb(33,102,172)"),
+            hovertemplate="class %{x}<br>bias %{y:.4f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title="class", type="category"), yaxis=dict(title="bias b_k"),
+    )
+    return fig
