@@ -1,0 +1,154 @@
+"""Explore the data: browse the images, class balance, class means, pixel statistics, PCA."""
+
+import numpy as np
+import streamlit as st
+
+from core.datasets import DatasetError
+from ui import state
+from ui.dataset_stats import PCA_SAMPLE, dataset_stats, pca_projection
+from ui.figures import (
+    class_distribution_figure,
+    heatmap28,
+    image_grid,
+    pca_figure,
+    pixel_histogram_figure,
+)
+from ui.loaders import load_shared_dataset
+
+state.init_state()
+
+PER_PAGE = 50
+ALL = -1
+
+st.title("🔍 Explore the data")
+st.markdown(
+    "Before training anything, look at what the model will see: every image is 28×28 = 784 grey "
+    "pixels, and the classifier knows nothing else about it. Browse the images, check that the "
+    "classes are balanced, and see how much the classes differ on average."
+)
+
+name = st.session_state[state.DATASET]
+try:
+    dataset = load_shared_dataset(name)
+except DatasetError as err:
+    st.error(f"The dataset {name!r} could not be loaded: {err}")
+    st.stop()
+class_names = dataset.class_names
+n_classes = dataset.n_classes
+stats = dataset_stats(dataset.name, dataset)
+
+st.caption(
+    f"{dataset.name}: {len(dataset.train_labels):,} training and {len(dataset.test_labels):,} "
+    f"test images, {n_classes} classes. Source: {dataset.source}."
+)
+
+# -- browse ----------------------------------------------------------------------------------------
+st.subheader("Browse the images")
+left, middle, right = st.columns([2, 2, 3])
+split = left.radio("Split", ["train", "test"], horizontal=True, key="explore_split")
+
+
+def _class_label(k: int) -> str:
+    if k == ALL:
+        return "All classes"
+    return class_names[k] if class_names[k] == str(k) else f"{k}: {class_names[k]}"
+
+
+chosen = middle.selectbox("Class", [ALL, *range(n_classes)], key="explore_class",
+                          format_func=_class_label)
+images = dataset.train_images if split == "train" else dataset.test_images
+labels = dataset.train_labels if split == "train" else dataset.test_labels
+matching = np.arange(len(labels)) if chosen == ALL else np.flatnonzero(labels == chosen)
+n_pages = max(1, -(-len(matching) // PER_PAGE))
+# One page widget per filter, so changing the filter starts again at page 1.
+page = right.number_input(
+    f"Page (of {n_pages:,}, {PER_PAGE} images each)", min_value=1, max_value=n_pages, value=1,
+    step=1, key=f"explore_page_{split}_{chosen}",
+)
+shown = matching[(page - 1) * PER_PAGE : page * PER_PAGE]
+if len(shown):
+    st.caption(
+        f"{len(matching):,} {split} images"
+        + ("" if chosen == ALL else f" of class {class_names[chosen]}")
+        + f", showing {len(shown)} from #{shown[0]:,} on. Hover a picture for its index, label "
+        "and pixel values."
+    )
+    short_names = max(len(c) for c in class_names) <= 2
+    titles = [
+        f"#{i} · {class_names[labels[i]]}" if short_names else f"#{i}<br>{class_names[labels[i]]}"
+        for i in shown
+    ]
+    st.plotly_chart(
+        image_grid(images[shown], titles, cols=10, ids=shown, labels=labels[shown]),
+        key="explore_grid", config={"displayModeBar": False},
+    )
+else:
+    st.info("No images match this filter.")
+
+# -- classes ---------------------------------------------------------------------------------------
+st.subheader("How many of each class")
+st.caption(
+    "Share of each class in the training and test splits (hover for counts). Roughly balanced "
+    "classes mean plain accuracy is a fair score."
+)
+st.plotly_chart(
+    class_distribution_figure(stats.train_counts, stats.test_counts, class_names),
+    key="explore_distribution",
+)
+
+st.subheader("The average image of each class")
+st.caption(
+    "Mean of all training images of a class, pixel by pixel (0 = black, 1 = white). A linear "
+    "model's weight templates (see the Weights page) look a lot like differences of these."
+)
+st.plotly_chart(
+    image_grid(stats.mean_images, list(class_names), cols=10, id_name="class", tile_px=80),
+    key="explore_means", config={"displayModeBar": False},
+)
+
+# -- pixels ----------------------------------------------------------------------------------------
+st.subheader("Pixels")
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**Intensity histogram** (all training pixels)")
+    st.plotly_chart(
+        pixel_histogram_figure(stats.hist_counts, stats.hist_edges), key="explore_histogram"
+    )
+    zero_share = stats.hist_counts[0] / stats.hist_counts.sum()
+    st.caption(
+        f"Most pixels are background: {zero_share:.0%} fall in the darkest bin. The y axis is "
+        "logarithmic so the few ink values stay visible."
+    )
+with right:
+    st.markdown("**Variance of each pixel** across the training images")
+    st.plotly_chart(
+        heatmap28(stats.variance, colorscale="Viridis", height=320, colorbar_title="variance"),
+        key="explore_variance", config={"displayModeBar": False},
+    )
+    st.caption(
+        "Bright pixels change a lot from image to image and carry information; the dark border "
+        "is almost always empty, so the model can learn nothing there."
+    )
+
+# -- PCA -------------------------------------------------------------------------------------------
+st.subheader("All 784 pixels squeezed into two numbers")
+projection = pca_projection(dataset.name, dataset)
+st.caption(
+    f"{len(projection.indices):,} training images (a fixed random sample of {PCA_SAMPLE:,}) "
+    "projected onto the two directions along which the images vary most (principal component "
+    f"analysis). These two directions keep {projection.ratio.sum():.0%} of the variance "
+    f"({projection.ratio[0]:.1%} + {projection.ratio[1]:.1%}). Classes that overlap here are "
+    "hard to tell apart with so little information; click a legend entry to hide a class, "
+    "double-click to show only that class."
+)
+st.plotly_chart(
+    pca_figure(projection.proj, projection.labels, class_names, indices=projection.indices),
+    key="explore_pca",
+)
+with st.expander("How the projection is computed"):
+    st.markdown(
+        "Centre the sample (subtract the mean image), take the thin SVD "
+        "X − x̄ = U S Vᵀ, and project onto the first two rows of Vᵀ: "
+        "coordinates = (X − x̄) V[:, :2]. The share of variance of component j is "
+        "S_j² / Σ S². All in NumPy (`core/analysis.py`)."
+    )
