@@ -1,0 +1,342 @@
+"""core.train: config validation, the notebook's schedule, determinism, events, stop, divergence.
+
+Fast tests use a small synthetic, learnable dataset; one slow test trains on shipped MNIST.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from core import notebook as nb
+from core.model import SoftmaxRegression, softmax_loss
+from core.train import (
+    MAX_EPOCHS,
+    ConfigError,
+    DoneEvent,
+    EpochEvent,
+    StepEvent,
+    TrainConfig,
+    Trainer,
+    TrainingDiverged,
+)
+
+
+def _synthetic(n_train=600, n_test=200, seed=0):
+    """Ten noisy class templates as uint8 (N, 784) images: learnable in a few epochs."""
+    rng = np.random.default_rng(seed)
+    templates = rng.random((10, 784)) < 0.15
+
+    def make(n):
+        y = rng.integers(0, 10, n)
+        noise = rng.random((n, 784)) < 0.05
+        img = (templates[y] ^ noise) * rng.integers(150, 256, (n, 784))
+        return img.astype(np.uint8), y.astype(np.uint8)
+
+    return (*make(n_train), *make(n_test))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return _synthetic()
+
+
+def _run(config, data):
+    t = Trainer(config, data)
+    events = list(t)
+    return t, events
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"lr": 0.0}, "lr"),
+        ({"lr": -0.1}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"lr": float("inf")}, "lr"),
+        ({"lr": "0.1"}, "lr"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 1.5}, "batch_size"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": MAX_EPOCHS + 1}, "epochs"),
+        ({"epochs": True}, "epochs"),
+        ({"l2": -1e-3}, "l2"),
+        ({"l2": float("inf")}, "l2"),
+        ({"init_scale": -0.01}, "init_scale"),
+        ({"seed": -1}, "seed"),
+        ({"log_every": 0}, "log_every"),
+    ],
+)
+def test_absurd_settings_raise_config_error(kwargs, match, data):
+    with pytest.raises(ConfigError, match=match):
+        TrainConfig(**kwargs).validate()
+    with pytest.raises(ConfigError, match=match):
+        Trainer(TrainConfig(**kwargs), data)
+
+
+def test_batch_larger_than_training_set(data):
+    with pytest.raises(ConfigError, match="larger than the training set"):
+        Trainer(TrainConfig(batch_size=601), data)
+
+
+def test_extreme_but_legal_settings_are_accepted(data):
+    for cfg in (
+        TrainConfig(lr=1e3, epochs=1),
+        TrainConfig(batch_size=1, epochs=1, log_every=1000),
+        TrainConfig(batch_size=600, epochs=2),
+        TrainConfig(l2=1e6, epochs=1),
+        TrainConfig(epochs=MAX_EPOCHS),
+        TrainConfig(init_scale=0.0),
+    ):
+        t = Trainer(cfg, data)
+        assert t.state["status"] == "ready"
+    assert TrainConfig.from_dict({**TrainConfig().to_dict(), "junk": 1}) == TrainConfig()
+
+
+# --- the notebook's schedule and math ----------------------------------------------------------
+
+
+def test_first_step_is_sgd_on_softmax_loss(data):
+    cfg = TrainConfig(batch_size=32, lr=0.5, l2=0.01, seed=7)
+    t = Trainer(cfg, data)
+    # Replay the trainer's random stream: init draw, then the epoch's permutation.
+    rng = np.random.default_rng(7)
+    W0 = (rng.standard_normal((784, 10)) * 0.01).astype(np.float32).astype(np.float64)
+    idx = rng.permutation(600)[:32]
+    X = data[0][idx] / 255.0
+    _, g = softmax_loss(W0, np.zeros(10), X, data[1][idx].astype(int), l2=0.01)
+    t.step()
+    np.testing.assert_allclose(t.W, W0 - 0.5 * g["W"], atol=2e-6)
+    np.testing.assert_allclose(t.b, -0.5 * g["b"], atol=2e-6)
+
+
+def test_huge_batch_uses_chunked_gradient_correctly():
+    # batch 5000 > the 2048-row sub-chunk: the gradient is accumulated over chunks.
+    d = _synthetic(n_train=5000, n_test=50, seed=1)
+    t = Trainer(TrainConfig(batch_size=5000, epochs=1, lr=1.0), d)
+    rng = np.random.default_rng(0)
+    W0 = (rng.standard_normal((784, 10)) * 0.01).astype(np.float32).astype(np.float64)
+    loss, g = softmax_loss(W0, np.zeros(10), d[0] / 255.0, d[1].astype(int))
+    events = t.step()
+    np.testing.assert_allclose(t.W, W0 - g["W"], atol=2e-6)
+    assert [type(e) for e in events] == [EpochEvent, DoneEvent]
+
+
+def test_same_batches_and_weights_as_the_notebook(data):
+    Xtr, ytr, Xte, yte = data
+    X, Y = nb.prepare(Xtr, ytr)
+    W_nb, b_nb, hist_nb = nb.train(
+        X, Y, np.random.default_rng(3), epochs=3, batch_size=64, log=None
+    )
+    t, _ = _run(TrainConfig(epochs=3, batch_size=64, seed=3), data)
+    # float32 vs the notebook's float64: equal up to rounding.
+    np.testing.assert_allclose(t.W, W_nb, atol=2e-5)
+    np.testing.assert_allclose(t.b, b_nb.ravel(), atol=2e-5)
+    for h, (loss, acc) in zip(t.history, hist_nb, strict=True):
+        assert h["train_loss"] == pytest.approx(loss, abs=1e-5)
+        assert h["train_acc"] == pytest.approx(acc, abs=1 / 600)
+
+
+def test_notebook_prints_its_lines(data, capsys):
+    X, Y = nb.prepare(data[0], data[1])
+    Xt, Yt = nb.prepare(data[2], data[3])
+    nb.train(X, Y, np.random.default_rng(0), epochs=2, X_test=Xt, Y_test=Yt)
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"round 0: loss=\d\.\d{4}, acc=\d\.\d{4}", lines[0])
+    assert re.fullmatch(r"test result: loss: \d\.\d{4}, acc: \d\.\d{4}", lines[-1])
+
+
+# --- determinism ---------------------------------------------------------------------------------
+
+
+def test_same_seed_same_numbers_different_seed_different(data):
+    a, ev_a = _run(TrainConfig(epochs=2, seed=11), data)
+    b, ev_b = _run(TrainConfig(epochs=2, seed=11), data)
+    c, _ = _run(TrainConfig(epochs=2, seed=12), data)
+    np.testing.assert_array_equal(a.W, b.W)
+    np.testing.assert_array_equal(a.b, b.b)
+
+    def strip(h):
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in h]
+
+    assert strip(a.history) == strip(b.history)
+    losses = [e.loss for e in ev_a if isinstance(e, StepEvent)]
+    assert losses == [e.loss for e in ev_b if isinstance(e, StepEvent)]
+    assert not np.array_equal(a.W, c.W)
+    assert strip(a.history) != strip(c.history)
+
+
+# --- events, state, stop ---------------------------------------------------------------------
+
+
+def test_event_stream_and_state(data):
+    cfg = TrainConfig(epochs=3, batch_size=128, log_every=2)
+    t = Trainer(cfg, data)
+    assert t.steps_per_epoch == 5 and t.total_steps == 15  # 600 = 4*128 + 88
+    s = t.state
+    assert (s["global_step"], s["epoch"], s["total_steps"], s["status"]) == (0, 0, 15, "ready")
+    events = list(t)
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    epochs = [e for e in events if isinstance(e, EpochEvent)]
+    assert [e.step for e in steps] == [2, 4, 6, 8, 10, 12, 14]
+    assert steps[2].epoch == 2 and steps[2].batch_in_epoch == 1
+    assert all(0 <= e.running_acc <= 1 and e.loss > 0 and e.steps_per_sec > 0 for e in steps)
+    assert [e.epoch for e in epochs] == [1, 2, 3]
+    assert [e.step for e in epochs] == [5, 10, 15]
+    assert isinstance(events[-1], DoneEvent) and events[-1].reason == "finished"
+    assert sum(isinstance(e, DoneEvent) for e in events) == 1
+    assert t.state["status"] == "finished" and t.state["global_step"] == 15 and t.done
+    assert epochs[-1].test_acc > 0.8 and epochs[-1].train_loss < epochs[0].train_loss
+    assert len(t.history) == 3 and "W" not in t.history[0]
+    assert [s[0] for s in t.snapshots] == [1, 2, 3]
+    # Snapshots are copies: later training does not change them.
+    assert not np.shares_memory(epochs[0].W, t.W)
+    np.testing.assert_array_equal(epochs[-1].W, t.W)
+    assert t.step() == [] and list(t) == []
+
+
+def test_step_is_the_unit_and_stop_between_steps(data):
+    t = Trainer(TrainConfig(epochs=5, log_every=1000), data)
+    assert t.step() == []  # one minibatch, nothing to report yet
+    assert t.state["global_step"] == 1 and t.state["status"] == "running"
+    for _ in range(6):
+        t.step()
+    W_before = t.W.copy()
+    done = t.stop()
+    assert done.reason == "stopped" and "step 7" in done.message
+    assert t.state["status"] == "stopped" and t.done
+    assert t.step() == []
+    np.testing.assert_array_equal(t.W, W_before)
+    assert list(t) == [done]  # the iterator reports the DoneEvent once
+    assert list(t) == []
+    m = t.model
+    assert m.is_fitted and m.metrics["status"] == "stopped"
+
+
+def test_stop_while_iterating(data):
+    t = Trainer(TrainConfig(epochs=5, log_every=3), data)
+    seen = []
+    for ev in t:
+        seen.append(ev)
+        if isinstance(ev, StepEvent) and ev.step == 6:
+            t.stop()
+    assert isinstance(seen[-1], DoneEvent) and seen[-1].reason == "stopped"
+    assert t.global_step == 6
+
+
+def test_blas_threads_restored_after_steps(data):
+    before = [i["num_threads"] for i in threadpool_info()]
+    t = Trainer(TrainConfig(epochs=1), data)
+    t.step()
+    list(t)
+    assert [i["num_threads"] for i in threadpool_info()] == before
+
+
+def test_model_from_trainer_round_trips(data, tmp_path):
+    t, _ = _run(TrainConfig(epochs=2), data)
+    m = t.model
+    assert m.config["lr"] == 0.1 and m.metrics["epoch"] == 2
+    back = SoftmaxRegression.load(m.save(tmp_path / "m.npz"))
+    np.testing.assert_array_equal(back.W, t.W)
+    assert back.metrics["test_acc"] == t.history[-1]["test_acc"]
+
+
+def test_batch_size_one_and_full_batch_train(data):
+    t1, _ = _run(TrainConfig(epochs=1, batch_size=1, lr=0.01, log_every=10_000), data)
+    assert t1.status == "finished" and t1.global_step == 600
+    tf, _ = _run(TrainConfig(epochs=3, batch_size=600, lr=1.0), data)
+    assert tf.status == "finished" and tf.global_step == 3
+    assert tf.history[-1]["train_loss"] < tf.history[0]["train_loss"]
+
+
+# --- divergence --------------------------------------------------------------------------------
+
+
+MSG = re.compile(
+    r"diverged at step \d+ \(epoch \d+\): .+ — try a smaller learning rate( or a smaller l2)?"
+)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    from core.datasets import load_dataset
+
+    return load_dataset("mnist")
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        TrainConfig(lr=1e3, epochs=2),
+        TrainConfig(l2=1e6, epochs=1),  # lr*l2 >> 2: the decay term oscillates and explodes
+        TrainConfig(lr=1e30, epochs=1),  # weights overflow float32 -> inf
+    ],
+    ids=["lr=1e3", "l2=1e6", "lr=1e30"],
+)
+def test_divergence_is_clean(cfg, mnist):
+    # On real MNIST (on separable toy data a huge lr just acts like a perceptron).
+    t = Trainer(cfg, mnist)
+    events = list(t)
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and done.reason == "diverged"
+    assert MSG.fullmatch(done.message), done.message
+    assert t.global_step < 10  # caught within a few steps, not after an epoch of garbage
+    assert t.state["status"] == "diverged" and t.state["message"] == done.message
+    m = t.model
+    assert np.isfinite(m.W).all() and np.isfinite(m.b).all()  # last finite weights
+    assert np.abs(m.W).max() < 1e6
+    P = m.predict_proba(mnist.test_images[:5] / np.float32(255))
+    assert np.isfinite(P).all()
+    assert t.step() == []
+
+
+def test_divergence_can_raise(mnist):
+    t = Trainer(TrainConfig(lr=1e3), mnist, raise_on_diverge=True)
+    with pytest.raises(TrainingDiverged, match="diverged at step 2 \\(epoch 1\\)") as info:
+        list(t)
+    assert info.value.step == 2 and info.value.epoch == 1
+    assert t.status == "diverged" and np.isfinite(t.W).all()
+
+
+def test_moderate_l2_trains(data):
+    t, _ = _run(TrainConfig(epochs=2, l2=1.0), data)
+    assert t.status == "finished" and math.isfinite(t.history[-1]["train_loss"])
+    assert np.abs(t.W).max() < 0.1  # strong decay keeps weights small
+
+
+def test_bad_training_data(data):
+    Xtr, ytr, Xte, yte = data
+    with pytest.raises(ValueError, match="uint8"):
+        Trainer(TrainConfig(), (Xtr / 255.0, ytr, Xte, yte))
+    with pytest.raises(ValueError, match="0..9"):
+        Trainer(TrainConfig(), (Xtr, ytr + 5, Xte, yte))
+    with pytest.raises(ValueError, match="shape"):
+        Trainer(TrainConfig(), (Xtr, ytr[:-1], Xte, yte))
+    with pytest.raises(TypeError):
+        Trainer(TrainConfig(), (Xtr, ytr))
+
+
+# --- the real thing ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_notebook_settings_on_mnist_reach_092(mnist):
+    ds = mnist
+    t = Trainer(TrainConfig(), ds)  # notebook defaults: 20 epochs, lr 0.1, batch 128, seed 0
+    events = list(t)
+    assert events[-1].reason == "finished"
+    test_acc = t.history[-1]["test_acc"]
+    assert test_acc >= 0.92
+    # Same seed -> same batches as the notebook loop: same accuracy within 0.3 %.
+    X, Y = nb.prepare(ds.train_images, ds.train_labels)
+    Xt, Yt = nb.prepare(ds.test_images, ds.test_labels)
+    W, b, _ = nb.train(X, Y, np.random.default_rng(0), log=None)
+    _, nb_acc = nb.evaluate(Xt, Yt, W, b)
+    assert abs(test_acc - nb_acc) <= 0.003
