@@ -246,15 +246,21 @@ def _upscale_matrix(n_in: int, n_out: int, method: str) -> np.ndarray:
 
 
 def _morph(image: np.ndarray, radius: int, reduce) -> np.ndarray:
-    """Separable (2r+1)x(2r+1) max (dilation) or min (erosion) filter of an (H, W) image."""
-    out = image
-    for axis in (0, 1):
-        padded = np.pad(out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)])
-        length = out.shape[axis]
-        windows = [
-            np.take(padded, np.arange(k, k + length), axis=axis) for k in range(2 * radius + 1)
-        ]
-        out = reduce.reduce(windows, axis=0)
+    """Separable (2r+1)x(2r+1) max (dilation) or min (erosion) filter of an (H, W) image.
+
+    reduce: np.maximum or np.minimum. Pixels beyond the border count as background (0).
+    Done as 2r+1 whole-array shifted comparisons per axis (strided window views are slower).
+    """
+    height, width = image.shape
+    window = 2 * radius + 1
+    padded = np.pad(image, ((radius, radius), (0, 0)))
+    vertical = padded[0:height].copy()
+    for k in range(1, window):
+        reduce(vertical, padded[k : k + height], out=vertical)
+    padded = np.pad(vertical, ((0, 0), (radius, radius)))
+    out = padded[:, 0:width].copy()
+    for k in range(1, window):
+        reduce(out, padded[:, k : k + width], out=out)
     return out
 
 
