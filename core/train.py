@@ -655,6 +655,9 @@ def main(argv: list[str] | None = None) -> int:
 
         ds = load_dataset(args.dataset, data_dir=args.data_dir)
         trainer = Trainer(config, ds, source=f"{args.dataset} ({ds.source})")
+    except ConfigError as e:  # e.g. a batch larger than this dataset: still a bad argument
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as e:  # DatasetError/IDXError/ConfigError are ValueErrors
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
