@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.datasets import DatasetError
 from ui import state
-from ui.dataset_stats import PCA_SAMPLE, dataset_stats, pca_projection
+from ui.dataset_stats import dataset_stats, pca_projection
 from ui.figures import (
     class_distribution_figure,
     heatmap28,
@@ -67,11 +67,12 @@ page = right.number_input(
 )
 shown = matching[(page - 1) * PER_PAGE : page * PER_PAGE]
 if len(shown):
+    first = (page - 1) * PER_PAGE
     st.caption(
         f"{len(matching):,} {split} images"
         + ("" if chosen == ALL else f" of class {class_names[chosen]}")
-        + f", showing {len(shown)} from #{shown[0]:,} on. Hover a picture for its index, label "
-        "and pixel values."
+        + f"; this page shows numbers {first + 1:,} to {first + len(shown):,} of them. "
+        "Above each picture: its index in the split · its label. Hover for pixel values."
     )
     short_names = max(len(c) for c in class_names) <= 2
     titles = [
@@ -134,8 +135,8 @@ with right:
 st.subheader("All 784 pixels squeezed into two numbers")
 projection = pca_projection(dataset.name, dataset)
 st.caption(
-    f"{len(projection.indices):,} training images (a fixed random sample of {PCA_SAMPLE:,}) "
-    "projected onto the two directions along which the images vary most (principal component "
+    f"A fixed random sample of {len(projection.indices):,} training images, projected onto the "
+    "two directions along which the images vary most (principal component "
     f"analysis). These two directions keep {projection.ratio.sum():.0%} of the variance "
     f"({projection.ratio[0]:.1%} + {projection.ratio[1]:.1%}). Classes that overlap here are "
     "hard to tell apart with so little information; click a legend entry to hide a class, "

@@ -117,9 +117,9 @@ if a == b_idx:
     st.info("Pick two different classes.")
 else:
     diff = W[:, a] - W[:, b_idx]
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     left.plotly_chart(
-        heatmap28(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, height=420),
+        heatmap28(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, height=360),
         key="weights_pair_diff", config={"displayModeBar": False},
     )
     with right:

@@ -95,7 +95,7 @@ class TileLayout:
             out[y : y + SIDE, x : x + SIDE] = values[k]
         return out
 
-    def annotations(self, titles: Sequence[str], size: int = 11) -> list[dict]:
+    def annotations(self, titles: Sequence[str], size: int = 12) -> list[dict]:
         notes = []
         for k, title in enumerate(titles):
             y, x = self.origin(k)
@@ -159,7 +159,8 @@ def image_grid(
     """N images (N, 784) or (N, 28, 28) as one tiled grey heatmap, titles above the tiles.
 
     Hover names the image (`id_name` #ids[k], default its position k), its label when `labels`
-    is given, and the pixel value. Titles may span lines with "<br>". `tile_px` sets the height per grid row (plus the title).
+    is given, and the pixel value. Titles may span lines with "<br>". `tile_px` sets the height
+    of a tile on screen (plus its title).
     Values 0..255 (uint8) or 0..1 (floats) are drawn black..white.
     """
     imgs = as_images(images)
@@ -173,7 +174,7 @@ def image_grid(
         return fig
     zmin, zmax, fmt = _value_range(imgs)
     lines = 1 + max(str(t).count("<br>") for t in titles)
-    grid = TileLayout(n, cols, band=title_band(tile_px, 14 * lines + 4))
+    grid = TileLayout(n, cols, band=title_band(tile_px, 15 * lines + 5))
     z = grid.paint(imgs, np.nan, np.float32)
     id_values = np.arange(n) if ids is None else np.asarray(ids, dtype=np.int64)
     # Gutters get 0, not -1: hover skips them, and all-ones bytes bloat plotly's escaped JSON.
@@ -213,7 +214,7 @@ def templates_figure(
     cols: int = 5,
     *,
     zmax: float | None = None,
-    tile_px: int = 150,
+    tile_px: int = 125,
 ) -> go.Figure:
     """The C templates W[:, k] (W is (784, C)) as 28x28 heatmaps, one shared symmetric scale.
 
@@ -413,7 +414,7 @@ def pixel_histogram_figure(
         height=height, margin=dict(l=10, r=10, t=10, b=10), bargap=0.05,
         xaxis=dict(title=x_title),
         yaxis=dict(title="pixels" + (" (log scale)" if log_y else ""),
-                   type="log" if log_y else "linear"),
+                   type="log" if log_y else "linear", dtick=1 if log_y else None),
     )
     return fig
 
