@@ -1,0 +1,160 @@
+"""Draw: a digit drawn by hand (or any test image) through the model, with its evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from core.datasets import DatasetError
+from core.preprocess import EmptyCanvasError, preprocess_steps
+from ui import state
+from ui.charts import class_bar_figure, logit_parts_figure
+from ui.figures import heatmap28
+from ui.loaders import load_shared_dataset
+from ui.page import start_page
+
+CANVAS_PX = 280
+SOURCE_DRAW, SOURCE_TEST = "Draw it myself", "A test image by index"
+
+start_page()
+st.title("✏️ Draw a digit")
+st.markdown(
+    "Draw a digit with the mouse (or a finger). It is cropped, scaled and centred the way the "
+    "MNIST digits were made, then the current model scores it: every pixel votes for or against "
+    "each digit through its weight."
+)
+
+entry = state.current_model()
+if entry is None:
+    st.info("There is no model to predict with yet.")
+    st.page_link("pages/train.py", label="Train one on the Train page", icon="🏋️")
+    st.stop()
+if entry.dataset != "mnist":
+    st.warning(
+        f"The current model ({entry.name}) was trained on {entry.dataset}: it knows clothes, "
+        "not digits. Pick an MNIST model in the sidebar for drawings."
+    )
+try:
+    mnist = load_shared_dataset("mnist")
+except DatasetError as err:
+    st.error(f"MNIST could not be loaded: {err}")
+    st.stop()
+class_names = entry.model.classes or mnist.class_names
+
+
+def _enlarge(image: np.ndarray, size: int = 140) -> np.ndarray:
+    """Nearest-neighbour upscale so small images stay crisp (no browser blur)."""
+    h, w = image.shape
+    factor = max(1, size // max(h, w))
+    return np.clip(np.kron(image, np.ones((factor, factor), dtype=np.float32)), 0.0, 1.0)
+
+
+source = st.radio(
+    "Input", [SOURCE_DRAW, SOURCE_TEST], horizontal=True, label_visibility="collapsed"
+)
+left, right = st.columns([1, 2], gap="large")
+image: np.ndarray | None = None  # (28, 28) float32 in [0, 1], MNIST-style
+true_label: int | None = None
+
+with left:
+    if source == SOURCE_DRAW:
+        brush = st.slider("Brush width", 6, 40, 20, help="MNIST strokes are about 2-3 px of 28.")
+        result = st_canvas(
+            stroke_width=brush,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_PX,
+            width=CANVAS_PX,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"canvas_{st.session_state[state.CANVAS_GENERATION]}",
+        )
+        if st.button("🧹 Clear the canvas"):
+            st.session_state[state.CANVAS_GENERATION] += 1
+            st.rerun()
+        canvas = None if result is None else result.image_data
+        if canvas is None:
+            st.info("✍️ Draw a digit on the black square above.")
+        else:
+            try:
+                steps = preprocess_steps(canvas)
+            except EmptyCanvasError as err:
+                st.info(f"✍️ {err}")
+            except ValueError as err:
+                st.warning(f"This drawing cannot be read: {err}")
+            else:
+                image = steps.centred
+    else:
+        index = st.number_input(
+            "Test image index",
+            0,
+            len(mnist.test_labels) - 1,
+            value=0,
+            step=1,
+            help="Any of the 10,000 MNIST test digits, to compare with your drawings.",
+        )
+        image = mnist.test_images[int(index)].reshape(28, 28).astype(np.float32) / 255.0
+        true_label = int(mnist.test_labels[int(index)])
+        st.image(_enlarge(image, 252), caption=f"Test image #{index}, labelled {true_label}")
+
+with right:
+    if source == SOURCE_DRAW and image is not None:
+        st.markdown("**From canvas to MNIST digit**")
+        cols = st.columns(4)
+        shown = [
+            (steps.gray, f"canvas {steps.gray.shape[1]}×{steps.gray.shape[0]}"),
+            (
+                steps.cropped,
+                f"cropped to the ink, {steps.cropped.shape[1]}×{steps.cropped.shape[0]}",
+            ),
+            (
+                steps.resized,
+                f"longer side to 20 px: {steps.resized.shape[1]}×{steps.resized.shape[0]}",
+            ),
+            (steps.centred, "28×28, centre of mass in the middle"),
+        ]
+        for col, (picture, caption) in zip(cols, shown, strict=True):
+            col.image(
+                _enlarge(picture) if max(picture.shape) < 140 else picture,
+                caption=caption,
+                clamp=True,
+                width="stretch",
+            )
+    if image is None:
+        st.stop()
+
+    x = image.reshape(1, 784)
+    probs = entry.model.predict_proba(x)[0]
+    top = int(np.argmax(probs))
+    headline = f"### It's a **{class_names[top]}** — {probs[top]:.1%} sure"
+    if true_label is not None:
+        verdict = (
+            "✅ right" if top == true_label else f"❌ the label says {class_names[true_label]}"
+        )
+        headline += f" ({verdict})"
+    st.markdown(headline)
+    st.plotly_chart(
+        class_bar_figure(probs, class_names, "Probability of each class", highlight=top),
+        key="probabilities",
+    )
+
+st.subheader("The evidence")
+st.caption(
+    "Pixel i adds x_i · W[i, k] to the score of class k: red pixels vote for the class, blue ones "
+    "against. Summed up with the bias they give the logit; softmax turns logits into probabilities."
+)
+W = np.asarray(entry.model.W, dtype=np.float32)
+b = np.asarray(entry.model.b, dtype=np.float32)
+evidence = x.reshape(784, 1) * W  # (D, C): each pixel's vote for each class
+ranked = np.argsort(probs)[::-1][:3]
+shared_max = float(np.abs(evidence[:, ranked]).max()) or 1.0
+cols = st.columns(3)
+for col, k in zip(cols, ranked, strict=True):
+    col.plotly_chart(
+        heatmap28(
+            evidence[:, k], f"{class_names[k]}: {probs[k]:.1%}", diverging=True, zmax=shared_max
+        ),
+        key=f"evidence_{k}",
+    )
+st.plotly_chart(logit_parts_figure(evidence.sum(axis=0), b, class_names), key="logit_parts")

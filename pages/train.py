@@ -1,0 +1,328 @@
+"""Train: run the notebook's minibatch SGD live, in a background thread, and compare runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.datasets import DatasetError
+from core.metrics import confusion_matrix, per_class_precision_recall
+from core.train import MAX_EPOCHS, ConfigError, TrainConfig
+from ui import state
+from ui.charts import (
+    NOTEBOOK_TEST_ACC,
+    class_bar_figure,
+    epoch_metric_figure,
+    runs_overlay_figure,
+    step_loss_figure,
+)
+from ui.figures import confusion_figure, image_grid, templates_figure
+from ui.loaders import load_shared_dataset
+from ui.page import start_page
+from ui.training import PAUSED, QUEUED, RUNNING, session_runs, training_slots
+
+start_page()
+dataset_name = st.session_state[state.DATASET]
+try:
+    dataset = load_shared_dataset(dataset_name)
+except DatasetError as err:
+    st.error(f"The dataset could not be loaded: {err}")
+    st.stop()
+
+st.title("🏋️ Train")
+st.markdown(
+    "Minibatch stochastic gradient descent, exactly as in the notebook: shuffle the 60,000 "
+    "training images each epoch, take 128 at a time, nudge the weights against the gradient. "
+    "Watch the loss fall and the ten weight templates take shape."
+)
+with st.expander("The update rule and the shapes involved"):
+    st.markdown(
+        r"""
+For a minibatch of $B$ images $X \in \mathbb{R}^{B\times 784}$ (pixels scaled to $[0,1]$) with
+labels $y$:
+
+| step | formula | shape |
+|---|---|---|
+| scores | $Z = XW + b$ | $(B, 10)$ |
+| probabilities | $P = \mathrm{softmax}(Z)$ row by row (max subtracted first) | $(B, 10)$ |
+| loss | $L = -\frac{1}{B}\sum_i \log P_{i, y_i} + \frac{\lambda}{2}\lVert W\rVert^2$ | scalar |
+| error signal | $G = (P - \mathrm{onehot}(y)) / B$ | $(B, 10)$ |
+| gradients | $\nabla_W = X^\top G + \lambda W$, $\nabla_b = \sum_i G_i$ | $(784, 10)$, $(10,)$ |
+| update | $W \leftarrow W - \eta \nabla_W$, $b \leftarrow b - \eta \nabla_b$ | |
+
+$\eta$ is the learning rate, $\lambda$ the L2 weight decay (0 in the notebook). Weights start as
+`randn(784, 10) * init_scale`, the bias at zero. After each epoch the whole training and test sets
+are scored; the loss curve in between is the minibatch loss every *k* steps.
+"""
+    )
+
+runs = session_runs()
+n_train = len(dataset.train_labels)
+
+
+def _settings_form() -> TrainConfig | None:
+    """The settings; returns a config when Start was pressed with valid values."""
+    form = st.session_state[state.TRAIN_FORM]
+    with st.form("train_settings", border=True):
+        cols = st.columns(6)
+        lr = cols[0].number_input(
+            "Learning rate",
+            min_value=1e-6,
+            max_value=1e3,
+            value=float(form["lr"]),
+            format="%g",
+            help="η: step size. The notebook uses 0.1; try 5 or 50 to see divergence.",
+        )
+        batch_size = cols[1].number_input(
+            "Batch size",
+            min_value=1,
+            max_value=n_train,
+            value=int(form["batch_size"]),
+            step=1,
+            help="Images per gradient step (1 = pure SGD, 60000 = full-batch gradient descent).",
+        )
+        epochs = cols[2].number_input(
+            "Epochs",
+            min_value=1,
+            max_value=MAX_EPOCHS,
+            value=int(form["epochs"]),
+            step=1,
+            help=f"Passes over the training set (at most {MAX_EPOCHS}).",
+        )
+        init_scale = cols[3].number_input(
+            "Init scale",
+            min_value=0.0,
+            max_value=10.0,
+            value=float(form["init_scale"]),
+            format="%g",
+            help="Weights start as randn(784, 10) × this.",
+        )
+        l2 = cols[4].number_input(
+            "L2 weight decay",
+            min_value=0.0,
+            max_value=1e3,
+            value=float(form["l2"]),
+            format="%g",
+            help="λ: pulls weights towards zero; 0 in the notebook.",
+        )
+        seed = cols[5].number_input(
+            "Seed",
+            min_value=0,
+            max_value=2**32 - 1,
+            value=int(form["seed"]),
+            step=1,
+            help="Same seed, same initial weights and shuffles: the run repeats exactly.",
+        )
+        started = st.form_submit_button("▶️ Start training", type="primary")
+    if not started:
+        return None
+    values = dict(
+        form,
+        lr=lr,
+        batch_size=int(batch_size),
+        epochs=int(epochs),
+        init_scale=init_scale,
+        l2=l2,
+        seed=int(seed),
+    )
+    st.session_state[state.TRAIN_FORM] = values
+    try:
+        config = TrainConfig(**values)
+        config.validate()
+    except (ConfigError, TypeError) as err:
+        st.error(f"These settings cannot be used: {err}")
+        return None
+    return config
+
+
+config = _settings_form()
+if config is not None:
+    runs.start(config, dataset)
+
+run = runs.current
+live = run is not None and not runs.collected
+status = run.view().status if live else None
+
+controls = st.columns([1, 1, 1, 1, 4])
+if status == PAUSED:
+    if controls[0].button("⏯️ Resume", width="stretch"):
+        run.resume()
+        st.rerun()
+elif controls[0].button("⏸️ Pause", width="stretch", disabled=status not in (RUNNING, QUEUED)):
+    run.pause()
+    st.rerun()
+if controls[1].button(
+    "⏹️ Stop",
+    width="stretch",
+    disabled=not live,
+    help="End the run now; the weights so far become a model if an epoch ended.",
+):
+    run.stop()
+    run.join(timeout=5)
+    st.rerun()
+if controls[2].button(
+    "⏭️ One step",
+    width="stretch",
+    disabled=live and status != PAUSED,
+    help="Train one minibatch. Starts a paused run if none is going.",
+):
+    if live:
+        run.step_once()
+    else:
+        form = st.session_state[state.TRAIN_FORM]
+        runs.start(TrainConfig(**form), dataset, paused=True).step_once()
+    st.rerun()
+if controls[3].button(
+    "↩️ Reset",
+    width="stretch",
+    help="Stop any run, clear the live view and restore the notebook's settings.",
+):
+    runs.shutdown()
+    runs.current, runs.collected = None, True
+    st.session_state[state.TRAIN_FORM] = state.default_train_form()
+    st.rerun()
+
+
+@st.fragment(run_every=0.75)
+def live_panel() -> None:
+    """Progress of the live run; reruns on its own so the rest of the page stays put."""
+    current = session_runs()
+    if current.current is None or current.collected:
+        return
+    view = current.current.view()
+    if view.is_final:
+        st.rerun()  # the full run collects it into the session and shows the results
+    steps_per_epoch = -(-n_train // view.config.batch_size)
+    if view.status == QUEUED:
+        slots = training_slots()
+        st.info(
+            f"⏳ Queued: {slots.active} of {slots.capacity} training slots on this server are busy."
+            " "
+            "Your run starts as soon as one frees up."
+        )
+    eta = view.eta_seconds
+    eta_text = f" · about {eta:.0f} s left" if eta is not None else ""
+    st.progress(
+        view.fraction_done,
+        text=f"{view.status.capitalize()} · epoch {min(view.epoch + 1, view.config.epochs)} of "
+        f"{view.config.epochs} · step {view.global_step:,} of {view.total_steps:,}{eta_text}",
+    )
+    last = view.history[-1] if view.history else None
+    cols = st.columns(4)
+    cols[0].metric("Steps per second", f"{view.steps_per_sec:,.0f}")
+    cols[1].metric("Minibatch loss", f"{view.step_losses[-1][1]:.4f}" if view.step_losses else "–")
+    cols[2].metric("Train accuracy", f"{last['train_acc']:.2%}" if last else "–")
+    cols[3].metric("Test accuracy", f"{last['test_acc']:.2%}" if last else "–")
+    left, right = st.columns(2)
+    left.plotly_chart(step_loss_figure(view.step_losses, steps_per_epoch), key="live_loss")
+    right.plotly_chart(epoch_metric_figure(view.history, "acc"), key="live_acc")
+    W = view.latest_W if view.latest_W is not None else None
+    if W is not None:
+        st.plotly_chart(templates_figure(W, dataset.class_names), key="live_templates")
+    else:
+        st.caption("The weight templates appear here after the first epoch.")
+
+
+live_panel()
+
+
+def _results(record: state.RunRecord) -> None:
+    """Summary of the last run of this session, with the confusion matrix of its model."""
+    st.subheader(f"Result of {record.name}")
+    if record.outcome == "diverged":
+        st.error(f"💥 {record.message}")
+    elif record.outcome == "stopped":
+        st.warning(f"{record.message} (after {len(record.history)} epochs)")
+    if not record.history:
+        st.caption("No epoch finished, so there is no model from this run.")
+        return
+    last = record.history[-1]
+    cols = st.columns(5)
+    cols[0].metric("Time", f"{record.seconds:.1f} s")
+    cols[1].metric("Train loss", f"{last['train_loss']:.4f}")
+    cols[2].metric("Train accuracy", f"{last['train_acc']:.2%}")
+    cols[3].metric("Test loss", f"{last['test_loss']:.4f}")
+    cols[4].metric(
+        "Test accuracy",
+        f"{last['test_acc']:.2%}",
+        delta=f"{(last['test_acc'] - NOTEBOOK_TEST_ACC) * 100:+.2f} pts vs notebook"
+        if record.dataset == "mnist"
+        else None,
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(epoch_metric_figure(record.history, "loss"), key="result_loss")
+    right.plotly_chart(epoch_metric_figure(record.history, "acc"), key="result_acc")
+
+
+def _confusion(entry: state.ModelEntry) -> None:
+    st.subheader("Where it goes wrong")
+    st.caption(
+        f"Confusion matrix of the current model ({entry.name}) on the {len(dataset.test_labels):,} "
+        "test images. Click a cell to see those images."
+    )
+    X = np.asarray(dataset.test_images, dtype=np.float32) / 255.0
+    predicted = entry.model.predict(X)
+    cm = confusion_matrix(dataset.test_labels, predicted, len(dataset.class_names))
+    left, right = st.columns([3, 2])
+    with left:
+        picked = st.plotly_chart(
+            confusion_figure(cm, dataset.class_names),
+            key="confusion",
+            on_select="rerun",
+            selection_mode="points",
+        )
+    _, recall = per_class_precision_recall(cm)
+    right.plotly_chart(
+        class_bar_figure(recall, dataset.class_names, "Accuracy per class (recall)"),
+        key="per_class",
+    )
+    points = picked.selection.points if picked and picked.selection else []
+    if points:
+        point = points[0]
+        true_k, pred_k = int(point["y"]), int(point["x"])
+        names = dataset.class_names
+        matches = np.flatnonzero((dataset.test_labels == true_k) & (predicted == pred_k))
+        st.markdown(
+            f"**{len(matches)} test images of {names[true_k]} predicted as {names[pred_k]}**"
+            + (" (the first 40)" if len(matches) > 40 else "")
+        )
+        if len(matches):
+            shown = matches[:40]
+            st.plotly_chart(
+                image_grid(dataset.test_images[shown], [f"#{i}" for i in shown], cols=10),
+                key="confusion_examples",
+            )
+
+
+finished = st.session_state[state.RUNS]
+if finished and not live:
+    _results(finished[-1])
+entry = state.current_model()
+if not live and entry is not None and entry.dataset == dataset_name:
+    _confusion(entry)
+
+if len(finished) > 1:
+    st.subheader("Compare this session's runs")
+    st.plotly_chart(runs_overlay_figure(finished), key="runs_overlay")
+table = pd.DataFrame(
+    [
+        {
+            "run": r.name,
+            "dataset": r.dataset,
+            "outcome": r.outcome,
+            **{k: r.config[k] for k in ("lr", "batch_size", "epochs", "init_scale", "l2", "seed")},
+            "epochs done": len(r.history),
+            "test acc": r.history[-1]["test_acc"] if r.history else None,
+            "test loss": r.history[-1]["test_loss"] if r.history else None,
+            "seconds": round(r.seconds, 1),
+        }
+        for r in finished
+    ]
+)
+if finished:
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={"test acc": st.column_config.NumberColumn(format="percent")},
+    )

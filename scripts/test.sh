@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need, then runs every test (lint, unit, slow, browser).
+#   bash scripts/test.sh            # all of it
+#   bash scripts/test.sh -m "not e2e"   # extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: Chromium for the browser tests, Fashion-MNIST for the second dataset.
+missing=()
+command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -d /usr/share/datasets/fashion-mnist ]] || missing+=(dataset-fashion-mnist)
+if (( ${#missing[@]} )); then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    echo "Installing Debian packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  else
+    echo "No apt-get here: cannot install ${missing[*]} (browser tests skip without Chromium)."
+  fi
+fi
+
+# Python packages, in a project virtualenv. Never `playwright install`: it downloads a browser.
+PYTHON=${PYTHON:-python3}
+[[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,150 @@
+"""The sidebar every page shares: dataset in use, current model, model files, run status."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import streamlit as st
+
+from core.datasets import DATASET_NAMES, dataset_available, how_to_get
+from core.model import ModelFileError, SoftmaxRegression
+from ui import state
+from ui.training import collect_finished_run, session_runs
+
+DATASET_LABELS = {"mnist": "MNIST digits (shipped)", "fashion-mnist": "Fashion-MNIST"}
+MAX_UPLOAD_MB = 2
+
+
+def render_sidebar() -> None:
+    collected = collect_finished_run()
+    with st.sidebar:
+        _dataset_picker()
+        st.divider()
+        _model_picker()
+        _run_status()
+        if collected is not None:
+            st.toast(f"{collected.name} {collected.status}.", icon="🏁")
+
+
+def _dataset_picker() -> None:
+    options = [name for name in DATASET_NAMES if dataset_available(name)]
+    st.selectbox(
+        "Dataset",
+        options,
+        key=state.DATASET,
+        format_func=DATASET_LABELS.get,
+        help="Explore, Train and Weights follow this choice.",
+    )
+    for name in DATASET_NAMES:
+        if name not in options:
+            st.caption(f"{DATASET_LABELS[name]} is not installed here: {how_to_get(name)}")
+
+
+def _model_picker() -> None:
+    models = state.models()
+    if not models:
+        st.warning("No model yet: train one on the Train page or upload one below.")
+    else:
+        st.selectbox("Current model", list(models), key=state.CURRENT_MODEL)
+        entry = state.current_model()
+        acc = "not measured" if entry.test_acc is None else f"{entry.test_acc:.2%}"
+        st.caption(
+            f"{entry.origin.capitalize()} · trained on {entry.dataset} · test accuracy {acc}"
+        )
+        if entry.dataset != st.session_state[state.DATASET]:
+            st.caption(f"⚠️ This model was trained on {entry.dataset}, not the dataset shown.")
+        _downloads(entry)
+    _upload()
+
+
+def _downloads(entry: state.ModelEntry) -> None:
+    # Callables: the bytes are built only when the button is clicked, not on every rerun.
+    stem = "model"
+    left, right = st.columns(2)
+    left.download_button(
+        "model.npz",
+        entry.model.to_bytes,
+        f"{stem}.npz",
+        "application/octet-stream",
+        on_click="ignore",
+        help="Weights, bias, training settings and metrics in one file.",
+    )
+    right.download_button(
+        "W.npy + b.npy",
+        lambda: _notebook_zip(entry.model),
+        f"{stem}-notebook.zip",
+        "application/zip",
+        on_click="ignore",
+        help="The notebook's two files: W (784, 10) and b (1, 10), zipped.",
+    )
+
+
+def _notebook_zip(model: SoftmaxRegression) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, array in (("W.npy", model.W), ("b.npy", model.b.reshape(1, -1))):
+            buffer = io.BytesIO()
+            np.save(buffer, array)
+            archive.writestr(name, buffer.getvalue())
+    return out.getvalue()
+
+
+def _upload() -> None:
+    with st.expander("Upload a model"):
+        st.file_uploader(
+            "A model.npz saved by this app or by `python -m core.train`",
+            type=["npz"],
+            key="model_upload",
+            on_change=_take_upload,
+            max_upload_size=MAX_UPLOAD_MB,
+        )
+        if st.session_state[state.UPLOAD_ERROR]:
+            st.error(st.session_state[state.UPLOAD_ERROR])
+
+
+def _take_upload() -> None:
+    """on_change callback: validate the file; keep the current model if it is not a good one."""
+    uploaded = st.session_state.get("model_upload")
+    st.session_state[state.UPLOAD_ERROR] = None
+    if uploaded is None:
+        return
+    try:
+        model = SoftmaxRegression.load(uploaded)
+    except ModelFileError as err:
+        st.session_state[state.UPLOAD_ERROR] = f"Could not use {uploaded.name}: {err}"
+        return
+    # The trainer records the dataset as the first word of the model's source.
+    dataset = next((n for n in DATASET_NAMES if (model.source or "").startswith(n)), "mnist")
+    state.add_model(
+        state.ModelEntry(
+            state.unique_name(f"Uploaded: {uploaded.name}"),
+            model,
+            dataset,
+            "uploaded",
+            (model.metrics or {}).get("test_acc"),
+        )
+    )
+
+
+def _run_status() -> None:
+    run = session_runs().current
+    if run is None or session_runs().collected:
+        return
+    _live_status()
+
+
+@st.fragment(run_every=1.0)
+def _live_status() -> None:
+    runs = session_runs()
+    if runs.current is None or runs.collected:
+        return
+    view = runs.current.view()
+    if view.is_final:
+        st.rerun()  # a full rerun collects the run into the session
+    st.caption(
+        f"{view.name}: {view.status}, epoch {min(view.epoch + 1, view.config.epochs)}"
+        f"/{view.config.epochs}"
+    )
+    st.progress(view.fraction_done)

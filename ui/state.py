@@ -1,0 +1,118 @@
+"""Every session-state key of the app and its default, in one place.
+
+Pages call `init_state()` first thing; it is idempotent, so any page also works when it is the
+first one a visitor opens. Keys are module constants so a typo is an AttributeError, not a
+silently new key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from core.model import SoftmaxRegression
+from core.train import TrainConfig
+
+# Which dataset the sidebar selected ("mnist" or "fashion-mnist").
+DATASET = "dataset_name"
+# name -> ModelEntry: the shipped default, runs of this session, uploads.
+MODELS = "models"
+# Name of the model the Weights and Draw pages use.
+CURRENT_MODEL = "current_model"
+# Finished runs of this session (RunRecord), newest last, at most MAX_RUNS_KEPT.
+RUNS = "runs"
+# Train form values (a dict shaped like TrainConfig.to_dict()).
+TRAIN_FORM = "train_form"
+# Bumped to clear the Draw canvas (a new component key starts empty).
+CANVAS_GENERATION = "canvas_generation"
+# Message of the last failed upload, shown once.
+UPLOAD_ERROR = "upload_error"
+
+DEFAULT_MODEL_NAME = "Shipped default (notebook settings)"
+MAX_RUNS_KEPT = 10
+# Uploaded and trained models kept per session beyond the shipped default.
+MAX_MODELS_KEPT = 12
+
+
+@dataclass
+class ModelEntry:
+    """A model the session can use, with where it came from."""
+
+    name: str
+    model: SoftmaxRegression
+    dataset: str
+    origin: str  # "shipped", "trained", "uploaded"
+    test_acc: float | None = None
+    # (epoch, W (D, C), b (C,)) per epoch of the run that made it, for the Weights page.
+    snapshots: list = field(default_factory=list)
+
+
+@dataclass
+class RunRecord:
+    """What a finished (or stopped, or diverged) run leaves behind, without its weights."""
+
+    name: str
+    config: dict
+    history: list[dict] = field(default_factory=list)  # one dict per epoch
+    step_losses: list[tuple[int, float]] = field(default_factory=list)
+    outcome: str = "finished"  # "finished", "stopped", "diverged"
+    message: str = ""
+    seconds: float = 0.0
+    dataset: str = "mnist"
+
+
+def default_train_form() -> dict:
+    return TrainConfig().to_dict()
+
+
+def init_state() -> None:
+    """Put every key in place with its default; leave existing values alone."""
+    from ui.loaders import load_default_model  # late import: loaders imports this module
+
+    st.session_state.setdefault(DATASET, "mnist")
+    if MODELS not in st.session_state:
+        shipped = load_default_model()
+        st.session_state[MODELS] = {} if shipped is None else {DEFAULT_MODEL_NAME: shipped}
+    st.session_state.setdefault(CURRENT_MODEL, next(iter(st.session_state[MODELS]), None))
+    st.session_state.setdefault(RUNS, [])
+    st.session_state.setdefault(TRAIN_FORM, default_train_form())
+    st.session_state.setdefault(CANVAS_GENERATION, 0)
+    st.session_state.setdefault(UPLOAD_ERROR, None)
+
+
+def models() -> dict[str, ModelEntry]:
+    return st.session_state[MODELS]
+
+
+def current_model() -> ModelEntry | None:
+    return models().get(st.session_state[CURRENT_MODEL])
+
+
+def add_model(entry: ModelEntry, make_current: bool = True) -> None:
+    """Keep `entry` (dropping the oldest non-shipped model past the cap) and maybe select it."""
+    kept = models()
+    kept[entry.name] = entry
+    removable = [name for name, e in kept.items() if e.origin != "shipped"]
+    while len(removable) > MAX_MODELS_KEPT:
+        oldest = removable.pop(0)
+        del kept[oldest]
+        if st.session_state[CURRENT_MODEL] == oldest:
+            st.session_state[CURRENT_MODEL] = entry.name
+    if make_current:
+        st.session_state[CURRENT_MODEL] = entry.name
+
+
+def add_run(record: RunRecord) -> None:
+    runs = st.session_state[RUNS]
+    runs.append(record)
+    del runs[:-MAX_RUNS_KEPT]
+
+
+def unique_name(base: str) -> str:
+    """`base`, or `base (2)`, `base (3)`, ... whichever is not a model name yet."""
+    name, n = base, 1
+    while name in models():
+        n += 1
+        name = f"{base} ({n})"
+    return name

@@ -1,0 +1,349 @@
+"""Training in the background: a thread per run that never calls Streamlit.
+
+The page only reads `BackgroundRun.view()` (a consistent copy taken under a lock) from a fragment
+that reruns every ~0.75 s, so the browser gets 1-2 chart updates a second however fast the
+trainer steps. Each session owns its runs through a session-scoped resource whose release
+(tab closed, websocket lost) stops the thread. A process-wide semaphore caps how many runs
+train at once so visitors share the CPU fairly; runs over the cap wait in "queued".
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+from core.datasets import Dataset
+from core.train import DoneEvent, EpochEvent, StepEvent, TrainConfig, Trainer, TrainingDiverged
+
+# Statuses a run goes through; the last three are final.
+QUEUED, RUNNING, PAUSED = "queued", "running", "paused"
+FINISHED, STOPPED, DIVERGED, FAILED = "finished", "stopped", "diverged", "failed"
+FINAL_STATUSES = (FINISHED, STOPPED, DIVERGED, FAILED)
+
+# Bounds on what one run keeps in memory (a hosted demo serves many sessions).
+MAX_STEP_POINTS = 2000
+MAX_SNAPSHOTS = 21
+
+
+class TrainingSlots:
+    """A process-wide cap on runs that train at the same time."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._semaphore = threading.BoundedSemaphore(capacity)
+        self._lock = threading.Lock()
+        self.active = 0
+
+    def acquire(self, give_up: threading.Event) -> bool:
+        """Wait for a slot; False if `give_up` was set first."""
+        while not give_up.is_set():
+            if self._semaphore.acquire(timeout=0.2):
+                with self._lock:
+                    self.active += 1
+                return True
+        return False
+
+    def release(self) -> None:
+        with self._lock:
+            self.active -= 1
+        self._semaphore.release()
+
+
+def slot_capacity_from_env() -> int:
+    """MNIST_LAB_MAX_CONCURRENT_RUNS, default 2 (one per core on the hosted demo)."""
+    raw = os.environ.get("MNIST_LAB_MAX_CONCURRENT_RUNS", "2")
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        return 2
+
+
+@st.cache_resource
+def training_slots() -> TrainingSlots:
+    return TrainingSlots(slot_capacity_from_env())
+
+
+@dataclass
+class RunView:
+    """A copy of a run's progress, safe to render while the thread goes on."""
+
+    name: str
+    config: TrainConfig
+    dataset: str
+    status: str
+    message: str
+    global_step: int
+    total_steps: int
+    epoch: int
+    elapsed: float
+    steps_per_sec: float
+    step_losses: list[tuple[int, float]]
+    step_accs: list[tuple[int, float]]
+    history: list[dict]
+    latest_W: np.ndarray | None
+    snapshots: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def fraction_done(self) -> float:
+        return min(1.0, self.global_step / max(1, self.total_steps))
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.steps_per_sec <= 0 or self.status in FINAL_STATUSES:
+            return None
+        return (self.total_steps - self.global_step) / self.steps_per_sec
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class BackgroundRun:
+    """One training run in its own daemon thread, controllable between steps."""
+
+    def __init__(self, name: str, config: TrainConfig, dataset: Dataset, slots: TrainingSlots):
+        self.name = name
+        self.config = config
+        self.dataset_name = dataset.name
+        self._trainer = Trainer(config, dataset)
+        self._slots = slots
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+        self._single_steps = 0
+        self._status = QUEUED
+        self._message = ""
+        self._step_losses: list[tuple[int, float]] = []
+        self._step_accs: list[tuple[int, float]] = []
+        self._history: list[dict] = []
+        self._snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._latest_W: np.ndarray | None = None
+        self._elapsed = 0.0
+        self._rate = 0.0
+        self._thread = threading.Thread(target=self._work, name=f"train-{name}", daemon=True)
+
+    # Controls, called from the script thread.
+    def start(self, paused: bool = False) -> None:
+        if paused:
+            self._unpaused.clear()
+        self._thread.start()
+
+    def pause(self) -> None:
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        self._unpaused.set()
+
+    def step_once(self) -> None:
+        """While paused, train exactly one more minibatch."""
+        with self._lock:
+            self._single_steps += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._unpaused.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def model(self):
+        """The trainer's current model (last finite weights after a divergence)."""
+        return self._trainer.model
+
+    def view(self, with_snapshots: bool = False) -> RunView:
+        with self._lock:
+            state = self._trainer.state
+            status = self._status
+            if status == RUNNING and not self._unpaused.is_set():
+                status = PAUSED
+            return RunView(
+                name=self.name,
+                config=self.config,
+                dataset=self.dataset_name,
+                status=status,
+                message=self._message,
+                global_step=state["global_step"],
+                total_steps=state["total_steps"],
+                epoch=state["epoch"],
+                elapsed=self._elapsed,
+                steps_per_sec=self._rate,
+                step_losses=list(self._step_losses),
+                step_accs=list(self._step_accs),
+                history=list(self._history),
+                latest_W=self._latest_W,
+                snapshots=list(self._snapshots) if with_snapshots else [],
+            )
+
+    # The thread.
+    def _work(self) -> None:
+        if not self._slots.acquire(self._stop):
+            self._finish(STOPPED, "Stopped before it started.")
+            return
+        try:
+            with self._lock:
+                self._status = RUNNING
+            self._train()
+        except TrainingDiverged as err:
+            self._finish(DIVERGED, str(err))
+        except Exception as err:  # noqa: BLE001 - the UI shows it; the thread must not die silently
+            self._finish(FAILED, f"Training failed: {err}")
+        finally:
+            self._slots.release()
+
+    def _train(self) -> None:
+        active_since = time.perf_counter()
+        window_start, window_steps = active_since, 0
+        while True:
+            if self._stop.is_set():
+                self._finish(STOPPED, "Stopped by you.")
+                return
+            if not self._unpaused.is_set():
+                with self._lock:
+                    single = self._single_steps > 0
+                    if single:
+                        self._single_steps -= 1
+                if not single:
+                    self._elapsed += time.perf_counter() - active_since
+                    self._unpaused.wait(0.1)
+                    active_since = time.perf_counter()
+                    window_start, window_steps = active_since, 0
+                    continue
+            events = self._trainer.step()
+            window_steps += 1
+            now = time.perf_counter()
+            if now - window_start >= 0.5:
+                self._rate = window_steps / (now - window_start)
+                window_start, window_steps = now, 0
+            for event in events:
+                if self._record(event):
+                    self._elapsed += time.perf_counter() - active_since
+                    return
+            if self._trainer.done:
+                self._elapsed += time.perf_counter() - active_since
+                self._finish(FINISHED, "")
+                return
+
+    def _record(self, event) -> bool:
+        """Store one trainer event; True when the run is over."""
+        with self._lock:
+            if isinstance(event, StepEvent):
+                self._step_losses.append((event.step, float(event.loss)))
+                self._step_accs.append((event.step, float(event.running_acc)))
+                if len(self._step_losses) > MAX_STEP_POINTS:
+                    # Halve the resolution rather than drop the start of the curve.
+                    self._step_losses = self._step_losses[::2]
+                    self._step_accs = self._step_accs[::2]
+            elif isinstance(event, EpochEvent):
+                self._history.append(
+                    {
+                        "epoch": event.epoch,
+                        "train_loss": float(event.train_loss),
+                        "train_acc": float(event.train_acc),
+                        "test_loss": float(event.test_loss),
+                        "test_acc": float(event.test_acc),
+                        "seconds": float(event.seconds),
+                    }
+                )
+                self._latest_W = event.W
+                self._snapshots.append((event.epoch, event.W, event.b))
+                if len(self._snapshots) > MAX_SNAPSHOTS:
+                    # Keep the first and last, thin the middle evenly.
+                    keep = np.linspace(0, len(self._snapshots) - 1, MAX_SNAPSHOTS).round()
+                    self._snapshots = [self._snapshots[int(i)] for i in np.unique(keep)]
+            elif isinstance(event, DoneEvent):
+                status = {"finished": FINISHED, "stopped": STOPPED, "diverged": DIVERGED}.get(
+                    event.reason, FAILED
+                )
+                self._status, self._message = status, event.message
+                return True
+        return False
+
+    def _finish(self, status: str, message: str) -> None:
+        with self._lock:
+            if self._status not in FINAL_STATUSES:
+                self._status, self._message = status, message
+
+
+class SessionRuns:
+    """What one browser session owns: at most one live run, plus whether it was collected."""
+
+    def __init__(self):
+        self.current: BackgroundRun | None = None
+        self.collected = False
+        self.counter = 0
+
+    def start(self, config: TrainConfig, dataset: Dataset, paused: bool = False) -> BackgroundRun:
+        self.shutdown()
+        self.counter += 1
+        run = BackgroundRun(f"Run {self.counter}", config, dataset, training_slots())
+        self.current, self.collected = run, False
+        run.start(paused=paused)
+        return run
+
+    def shutdown(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+            self.current.join(timeout=5)
+
+
+@st.cache_resource(scope="session", on_release=lambda runs: runs.shutdown())
+def session_runs() -> SessionRuns:
+    """This session's runs; released (and the thread stopped) when the session ends."""
+    return SessionRuns()
+
+
+def collect_finished_run() -> RunView | None:
+    """Move a run that has ended into the session: its record, and its model as the current one.
+
+    Called on every script run (any page), so a run that ends while the visitor is on another page
+    still lands. Returns the view of the run it collected, else None.
+    """
+    from ui import state  # late import: keeps this module importable without a session
+
+    runs = session_runs()
+    run = runs.current
+    if run is None or runs.collected:
+        return None
+    view = run.view(with_snapshots=True)
+    if not view.is_final:
+        return None
+    runs.collected = True
+    state.add_run(
+        state.RunRecord(
+            name=view.name,
+            config=view.config.to_dict(),
+            history=view.history,
+            step_losses=view.step_losses,
+            outcome=view.status,
+            message=view.message,
+            seconds=view.elapsed,
+            dataset=view.dataset,
+        )
+    )
+    if view.history:  # at least one full epoch: worth keeping as a model
+        model = run.model
+        test_acc = view.history[-1]["test_acc"]
+        state.add_model(
+            state.ModelEntry(
+                name=state.unique_name(f"{view.name} ({view.dataset}, {test_acc:.2%})"),
+                model=model,
+                dataset=view.dataset,
+                origin="trained",
+                test_acc=test_acc,
+                snapshots=view.snapshots,
+            ),
+            make_current=view.status != DIVERGED,
+        )
+    return view
