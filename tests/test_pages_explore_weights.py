@@ -1,0 +1,172 @@
+"""Explore and Weights pages, run headless through streamlit.testing (no browser)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.model import SoftmaxRegression
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = REPO / "models" / "default" / "model.npz"
+
+needs_model = pytest.mark.skipif(
+    not DEFAULT_MODEL.exists(), reason="needs the shipped model models/default/model.npz"
+)
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+
+
+def _charts(at: AppTest) -> dict[str, dict]:
+    """key -> plotly spec of every plotly chart on the page."""
+    out = {}
+    for element in at.get("plotly_chart"):
+        key = element.proto.id.rsplit("-", 1)[-1]
+        out[key] = json.loads(element.proto.spec)
+    return out
+
+
+def _array(value) -> np.ndarray:
+    """A plotly JSON array: plain list or base64 typed-array spec."""
+    if isinstance(value, dict) and "bdata" in value:
+        dtype = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "u1": np.uint8,
+                 "i2": np.int16, "u2": np.uint16, "i4": np.int32, "u4": np.uint32}[value["dtype"]]
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=dtype)
+        shape = value.get("shape")
+        return flat.reshape([int(s) for s in str(shape).split(",")]) if shape else flat
+    return np.asarray(value, dtype=float)
+
+
+def _titles(spec: dict) -> list[str]:
+    return [a["text"] for a in spec["layout"].get("annotations", [])]
+
+
+@pytest.fixture(scope="module")
+def explore() -> AppTest:
+    at = _app()
+    at.switch_page("pages/explore.py").run()
+    return at
+
+
+def test_explore_renders_all_charts(explore):
+    assert not explore.exception
+    assert not explore.error
+    charts = _charts(explore)
+    for key in ("explore_grid", "explore_distribution", "explore_means", "explore_histogram",
+                "explore_variance", "explore_pca"):
+        assert key in charts, key
+    grid = charts["explore_grid"]
+    assert len(grid["data"]) == 1 and grid["data"][0]["type"] == "heatmap"
+    assert len(_titles(grid)) == 50
+    assert len(_titles(charts["explore_means"])) == 10
+    pca = charts["explore_pca"]
+    assert len(pca["data"]) == 10 and all(t["type"] == "scattergl" for t in pca["data"])
+    assert sum(len(_array(t["x"])) for t in pca["data"]) == 3000
+
+
+def test_explore_class_filter_changes_the_grid(explore):
+    before = _titles(_charts(explore)["explore_grid"])
+    explore.selectbox(key="explore_class").set_value(7).run()
+    assert not explore.exception
+    after = _titles(_charts(explore)["explore_grid"])
+    assert after != before
+    assert len(after) == 50 and all(t.endswith("· 7") for t in after)
+
+
+def test_explore_test_split_and_paging(explore):
+    explore.selectbox(key="explore_class").set_value(-1)
+    explore.radio(key="explore_split").set_value("test").run()
+    first = _titles(_charts(explore)["explore_grid"])
+    assert first[0].startswith("#0 ")
+    explore.number_input(key="explore_page_test_-1").set_value(200).run()
+    assert not explore.exception
+    last = _titles(_charts(explore)["explore_grid"])
+    assert last[0].startswith("#9950 ") and last[-1].startswith("#9999 ")
+
+
+@pytest.fixture(scope="module")
+def weights() -> AppTest:
+    at = _app()
+    at.switch_page("pages/weights.py").run()
+    return at
+
+
+@needs_model
+def test_weights_page_shows_ten_templates_on_one_symmetric_scale(weights):
+    assert not weights.exception
+    charts = _charts(weights)
+    templates = charts["weights_templates"]
+    heatmaps = [t for t in templates["data"] if t["type"] == "heatmap"]
+    assert len(heatmaps) == 10
+    axis = templates["layout"]["coloraxis"]
+    assert axis["cmid"] == 0 and axis["cmin"] == -axis["cmax"]
+    W = SoftmaxRegression.load(DEFAULT_MODEL).W
+    assert axis["cmax"] == pytest.approx(float(np.abs(W).max()), rel=1e-6)
+    assert "weights_bias" in charts
+    assert "weights_detail_mean" in charts
+    # The shipped model has no snapshots: say so and point to the Train page.
+    assert any("no per-epoch snapshots" in i.value for i in weights.info)
+
+
+@needs_model
+def test_weights_pair_difference(weights):
+    weights.selectbox(key="weights_pair_a").set_value(3)
+    weights.selectbox(key="weights_pair_b").set_value(5).run()
+    assert not weights.exception
+    diff = _charts(weights)["weights_pair_diff"]
+    assert diff["layout"]["title"]["text"] == "W[:, 3] − W[:, 5]"
+    W = SoftmaxRegression.load(DEFAULT_MODEL).W
+    np.testing.assert_allclose(
+        _array(diff["data"][0]["z"]), (W[:, 3] - W[:, 5]).reshape(28, 28), rtol=1e-5, atol=1e-6
+    )
+    weights.selectbox(key="weights_pair_b").set_value(3).run()
+    assert "weights_pair_diff" not in _charts(weights)
+    assert any("two different classes" in i.value for i in weights.info)
+
+
+@needs_model
+def test_weights_snapshot_slider_for_a_trained_model():
+    from ui import state
+
+    at = _app()
+    at.switch_page("pages/weights.py").run()
+    rng = np.random.default_rng(0)
+    snapshots = [(e, rng.normal(0, 0.01 * e, (784, 10)).astype(np.float32),
+                  np.zeros(10, np.float32)) for e in (1, 2, 3)]
+    model = SoftmaxRegression(snapshots[-1][1], snapshots[-1][2])
+    entry = state.ModelEntry("Run 1 (test)", model, "mnist", "trained", 0.9, snapshots)
+    at.session_state[state.MODELS] = {**at.session_state[state.MODELS], entry.name: entry}
+    at.session_state[state.CURRENT_MODEL] = entry.name
+    at.run()
+    assert not at.exception
+    slider = at.select_slider(key="weights_snapshot")
+    assert slider.value == 3
+    shared = float(np.abs(snapshots[-1][1]).max())
+    chart = _charts(at)["weights_snapshot_templates"]
+    assert chart["layout"]["coloraxis"]["cmax"] == pytest.approx(shared, rel=1e-6)
+    slider.set_value(1).run()
+    first = _charts(at)["weights_snapshot_templates"]
+    np.testing.assert_allclose(
+        _array(first["data"][0]["z"]), snapshots[0][1][:, 0].reshape(28, 28), rtol=1e-6
+    )
+    # The colour scale stays the same for every epoch.
+    assert first["layout"]["coloraxis"]["cmax"] == pytest.approx(shared, rel=1e-6)
+
+
+def test_weights_without_a_model_points_to_training():
+    from ui import state
+
+    at = _app()
+    at.session_state[state.MODELS] = {}
+    at.session_state[state.CURRENT_MODEL] = None
+    at.switch_page("pages/weights.py").run()
+    assert not at.exception
+    assert any("no model yet" in i.value for i in at.info)
+    assert not _charts(at)
