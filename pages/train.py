@@ -144,7 +144,7 @@ run = runs.current
 live = run is not None and not runs.collected
 status = run.view().status if live else None
 
-controls = st.columns([1, 1, 1, 1, 4])
+controls = st.columns([1.1, 1.1, 1.3, 1.1, 3])
 if status == PAUSED:
     if controls[0].button("⏯️ Resume", width="stretch"):
         run.resume()

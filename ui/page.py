@@ -1,10 +1,19 @@
 """What every page does first."""
 
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
 from ui.sidebar import render_sidebar
 from ui.state import init_state
 
 
 def start_page() -> None:
-    """Session defaults, a run that ended since the last rerun, and the shared sidebar."""
+    """Route through app.py, then session defaults, a run that ended meanwhile, the sidebar."""
+    if PagesManager.uses_pages_directory:
+        # Until st.navigation has run once in the process, Streamlit treats our pages/ folder as
+        # a legacy multipage app and runs a page's file without app.py (a first visit straight
+        # to /train, or AppTest). Drop that mode and rerun, so app.py's router takes over.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     init_state()
     render_sidebar()
