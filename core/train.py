@@ -349,7 +349,12 @@ class Trainer:
         """A SoftmaxRegression with copies of the current weights, the config and the latest
         metrics (after divergence: the last finite weights)."""
         metrics: dict[str, Any] = dict(self.history[-1]) if self.history else {}
-        metrics.update(status=self.status, global_step=self.global_step)
+        metrics.update(
+            status=self.status,
+            global_step=self.global_step,
+            message=self.done_event.message if self.done_event else "",
+            history=[dict(h) for h in self.history],  # learning curves travel with the model
+        )
         return SoftmaxRegression(
             self.W.copy(),
             self.b.copy(),

@@ -246,6 +246,7 @@ def test_model_from_trainer_round_trips(data, tmp_path):
     back = SoftmaxRegression.load(m.save(tmp_path / "m.npz"))
     np.testing.assert_array_equal(back.W, t.W)
     assert back.metrics["test_acc"] == t.history[-1]["test_acc"]
+    assert back.metrics["history"] == t.history and back.metrics["status"] == "finished"
 
 
 def test_batch_size_one_and_full_batch_train(data):
