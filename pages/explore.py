@@ -14,8 +14,9 @@ from ui.figures import (
     pixel_histogram_figure,
 )
 from ui.loaders import load_shared_dataset
+from ui.page import start_page
 
-state.init_state()
+start_page()
 
 PER_PAGE = 50
 ALL = -1
@@ -127,8 +128,9 @@ with right:
         key="explore_variance", config={"displayModeBar": False},
     )
     st.caption(
-        "Bright pixels change a lot from image to image and carry information; the dark border "
-        "is almost always empty, so the model can learn nothing there."
+        "Bright pixels change a lot from image to image and carry information; dark ones are "
+        "nearly the same in every image (mostly background), so the model can learn little "
+        "there."
     )
 
 # -- PCA -------------------------------------------------------------------------------------------

@@ -131,20 +131,19 @@ def test_weights_pair_difference(weights):
     assert any("two different classes" in i.value for i in weights.info)
 
 
-@needs_model
 def test_weights_snapshot_slider_for_a_trained_model():
     from ui import state
 
-    at = _app()
-    at.switch_page("pages/weights.py").run()
     rng = np.random.default_rng(0)
     snapshots = [(e, rng.normal(0, 0.01 * e, (784, 10)).astype(np.float32),
                   np.zeros(10, np.float32)) for e in (1, 2, 3)]
     model = SoftmaxRegression(snapshots[-1][1], snapshots[-1][2])
     entry = state.ModelEntry("Run 1 (test)", model, "mnist", "trained", 0.9, snapshots)
-    at.session_state[state.MODELS] = {**at.session_state[state.MODELS], entry.name: entry}
+    at = _app()
+    # Set before the first run: init_state keeps existing keys.
+    at.session_state[state.MODELS] = {entry.name: entry}
     at.session_state[state.CURRENT_MODEL] = entry.name
-    at.run()
+    at.switch_page("pages/weights.py").run()
     assert not at.exception
     slider = at.select_slider(key="weights_snapshot")
     assert slider.value == 3
