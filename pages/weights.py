@@ -9,8 +9,9 @@ from ui import state
 from ui.dataset_stats import dataset_stats
 from ui.figures import bias_figure, heatmap28, templates_figure
 from ui.loaders import load_shared_dataset
+from ui.page import start_page
 
-state.init_state()
+start_page()
 
 st.title("🧩 Weights")
 st.markdown(
