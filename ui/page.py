@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from ui.sidebar import render_sidebar
-from ui.state import init_state
+from ui.state import DATASET, init_state
 
 
 def start_page() -> None:
@@ -12,8 +12,10 @@ def start_page() -> None:
     if PagesManager.uses_pages_directory:
         # Until st.navigation has run once in the process, Streamlit treats our pages/ folder as
         # a legacy multipage app and runs a page's file without app.py (a first visit straight
-        # to /train, or AppTest). Drop that mode and rerun, so app.py's router takes over.
+        # to /train; AppTest on every run). Leave that mode; on a fresh page load, where no
+        # click can be lost, rerun at once so app.py's router and page config take over.
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if DATASET not in st.session_state:
+            st.rerun()
     init_state()
     render_sidebar()

@@ -1,0 +1,243 @@
+"""The dashboard through Streamlit's AppTest: every page, and the flows a visitor goes through."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from streamlit.runtime.caching.cache_resource_api import clear_session_cache
+from streamlit.testing.v1 import AppTest
+
+from core.datasets import load_dataset
+from core.model import SoftmaxRegression
+from core.preprocess import digit_to_canvas
+from ui import state
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+# AppTest runs every test's app in one fixed session; resources scoped to it outlive an AppTest.
+APPTEST_SESSION_ID = "test session id"
+PAGES = ["pages/home.py", "pages/explore.py", "pages/train.py", "pages/weights.py", "pages/draw.py"]
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    yield at
+    # End the session as a closed tab would: its runs must stop (and no thread outlive it).
+    clear_session_cache(APPTEST_SESSION_ID)
+    assert not [t for t in threading.enumerate() if t.name.startswith("train-")]
+
+
+def train_page(at: AppTest, **settings) -> AppTest:
+    at.switch_page("pages/train.py").run()
+    labels = {
+        "lr": "Learning rate",
+        "batch_size": "Batch size",
+        "epochs": "Epochs",
+        "init_scale": "Init scale",
+        "l2": "L2 weight decay",
+        "seed": "Seed",
+    }
+    for name, value in settings.items():
+        next(n for n in at.number_input if n.label == labels[name]).set_value(value)
+    return at
+
+
+def click(at: AppTest, label_part: str) -> AppTest:
+    next(b for b in at.button if label_part in b.label).click().run()
+    assert not at.exception
+    return at
+
+
+def wait_for_runs(at: AppTest, count: int, timeout: float = 60) -> AppTest:
+    """Rerun (as the page's polling fragment would) until `count` runs have landed."""
+    deadline = time.monotonic() + timeout
+    while len(at.session_state[state.RUNS]) < count:
+        assert time.monotonic() < deadline, "the run did not finish in time"
+        time.sleep(0.2)
+        at.run()
+    assert not at.exception
+    return at
+
+
+def progress_text(at: AppTest) -> str:
+    return " ".join(p.proto.text for p in at.get("progress"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(app, page):
+    app.switch_page(page).run()
+    assert not app.exception
+    assert not app.error
+    assert app.title, "each page has a title"
+    assert app.sidebar.selectbox, "the sidebar shows the dataset and model pickers"
+
+
+def test_sidebar_shows_dataset_and_shipped_model(app):
+    labels = [s.label for s in app.sidebar.selectbox]
+    assert labels == ["Dataset", "Current model"]
+    assert app.sidebar.selectbox[1].value == state.DEFAULT_MODEL_NAME
+    caption = " ".join(c.value for c in app.sidebar.caption)
+    assert "test accuracy 92." in caption
+
+
+def test_training_through_the_buttons_changes_history_charts_and_model(app):
+    before = dict(app.session_state[state.MODELS])
+    train_page(app, epochs=2, seed=3)
+    click(app, "Start training")
+    wait_for_runs(app, 1)
+    run = app.session_state[state.RUNS][-1]
+    assert run.outcome == "finished"
+    assert [h["epoch"] for h in run.history] == [1, 2]
+    assert run.config["seed"] == 3 and run.config["epochs"] == 2
+    assert 0.85 < run.history[-1]["test_acc"] < 0.95
+    models = app.session_state[state.MODELS]
+    assert len(models) == len(before) + 1
+    current = app.session_state[state.CURRENT_MODEL]
+    assert current.startswith("Run 1") and current not in before
+    assert models[current].model.W.shape == (784, 10)
+    assert len(models[current].snapshots) == 2
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Test accuracy"] == f"{run.history[-1]['test_acc']:.2%}"
+    assert len(app.get("plotly_chart")) >= 4  # loss, accuracy, confusion, per class
+
+
+def test_pause_resume_and_stop(app):
+    train_page(app, epochs=100)
+    click(app, "Start training")
+    click(app, "Pause")
+    time.sleep(0.3)
+    app.run()
+    assert "Paused" in progress_text(app)
+    first = progress_text(app)
+    time.sleep(0.5)
+    app.run()
+    assert progress_text(app) == first, "a paused run does not advance"
+    click(app, "Resume")
+    time.sleep(0.5)
+    app.run()
+    assert "Running" in progress_text(app)
+    click(app, "Stop")
+    wait_for_runs(app, 1)
+    assert app.session_state[state.RUNS][-1].outcome == "stopped"
+
+
+def test_one_step_starts_a_paused_run_and_steps_once(app):
+    train_page(app)
+    click(app, "One step")
+    time.sleep(0.3)
+    app.run()
+    assert "step 1 of" in progress_text(app) and "Paused" in progress_text(app)
+    click(app, "One step")
+    time.sleep(0.3)
+    app.run()
+    assert "step 2 of" in progress_text(app)
+    click(app, "Reset")
+    assert not app.get("progress")
+
+
+def test_diverging_run_stops_with_a_message_and_keeps_the_current_model(app):
+    train_page(app, lr=1000.0, epochs=3)
+    click(app, "Start training")
+    wait_for_runs(app, 1)
+    run = app.session_state[state.RUNS][-1]
+    assert run.outcome == "diverged"
+    errors = " ".join(e.value for e in app.error)
+    assert "diverged" in errors and "learning rate" in errors
+    assert app.session_state[state.CURRENT_MODEL] == state.DEFAULT_MODEL_NAME
+
+
+def test_training_goes_on_while_the_visitor_is_on_another_page(app):
+    train_page(app, epochs=3)
+    click(app, "Start training")
+    app.switch_page("pages/weights.py").run()
+    assert not app.exception
+    wait_for_runs(app, 1)  # collected from the Weights page's sidebar
+    assert app.session_state[state.RUNS][-1].outcome == "finished"
+    app.switch_page("pages/train.py").run()
+    assert any(s.value == "Result of Run 1" for s in app.subheader)
+
+
+def test_a_bad_upload_shows_an_error_and_keeps_the_model(app):
+    app.sidebar.file_uploader[0].upload("broken.npz", b"PK\x03\x04 not really a zip").run()
+    assert not app.exception
+    errors = " ".join(e.value for e in app.sidebar.error)
+    assert "broken.npz" in errors
+    assert app.session_state[state.CURRENT_MODEL] == state.DEFAULT_MODEL_NAME
+    assert len(app.session_state[state.MODELS]) == 1
+
+
+def test_a_good_upload_becomes_the_current_model(app):
+    rng = np.random.default_rng(0)
+    model = SoftmaxRegression(rng.standard_normal((784, 10)).astype(np.float32), np.zeros(10))
+    app.sidebar.file_uploader[0].upload("mine.npz", model.to_bytes()).run()
+    assert not app.exception and not app.sidebar.error
+    current = app.session_state[state.MODELS][app.session_state[state.CURRENT_MODEL]]
+    assert current.origin == "uploaded"
+    np.testing.assert_array_equal(current.model.W, model.W)
+
+
+def test_an_npz_with_a_pickled_object_is_refused(app):
+    payload = io.BytesIO()
+    np.savez(payload, W=np.array([{"evil": 1}], dtype=object), b=np.zeros(10))
+    app.sidebar.file_uploader[0].upload("pickle.npz", payload.getvalue()).run()
+    assert "pickle.npz" in " ".join(e.value for e in app.sidebar.error)
+    assert app.session_state[state.CURRENT_MODEL] == state.DEFAULT_MODEL_NAME
+
+
+@pytest.fixture
+def canvas(app, monkeypatch):
+    """Replace the canvas component with one that 'returns' the image the test sets."""
+    # The component registers itself only inside a Streamlit runtime: let the page import it.
+    app.switch_page("pages/draw.py").run()
+    import streamlit_drawable_canvas
+
+    drawn = SimpleNamespace(image=None)
+
+    def fake_canvas(**kwargs):
+        return SimpleNamespace(image_data=drawn.image, json_data=None)
+
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", fake_canvas)
+    return drawn
+
+
+def headline(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown if m.value.startswith("### "))
+
+
+def test_an_empty_canvas_shows_a_hint_not_a_prediction(app, canvas):
+    canvas.image = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas.image[..., 3] = 255
+    app.switch_page("pages/draw.py").run()
+    assert not app.exception
+    assert any("Draw" in i.value or "draw" in i.value for i in app.info)
+    assert headline(app) == ""
+
+
+def test_a_drawn_digit_is_predicted_with_its_steps_shown(app, canvas):
+    mnist = load_dataset("mnist")
+    # A clear test 7, redrawn small and off-centre as a visitor might.
+    index = int(np.flatnonzero(mnist.test_labels == 7)[0])
+    digit = mnist.test_images[index].reshape(28, 28)
+    canvas.image = digit_to_canvas(digit, 120, 20, 140)
+    app.switch_page("pages/draw.py").run()
+    assert not app.exception
+    assert "It's a **7**" in headline(app)
+    assert len(app.get("image")) >= 4, "raw, cropped, 20x20 and centred steps are shown"
+    assert len(app.get("plotly_chart")) >= 4  # probabilities, 3 evidence maps, logit parts
+
+
+def test_a_test_image_by_index_is_scored_against_its_label(app):
+    app.switch_page("pages/draw.py").run()
+    app.radio[0].set_value("A test image by index").run()
+    app.number_input[0].set_value(0).run()
+    assert not app.exception
+    mnist = load_dataset("mnist")
+    assert f"label says {mnist.test_labels[0]}" in headline(app) or "right" in headline(app)
