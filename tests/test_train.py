@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from core import notebook as nb
 from core.model import SoftmaxRegression, softmax_loss
@@ -338,6 +338,8 @@ def test_notebook_settings_on_mnist_reach_092(mnist):
     # Same seed -> same batches as the notebook loop: same accuracy within 0.3 %.
     X, Y = nb.prepare(ds.train_images, ds.train_labels)
     Xt, Yt = nb.prepare(ds.test_images, ds.test_labels)
-    W, b, _ = nb.train(X, Y, np.random.default_rng(0), log=None)
+    # One BLAS thread: same math, but not ~10x slower when other processes load the machine.
+    with threadpool_limits(1):
+        W, b, _ = nb.train(X, Y, np.random.default_rng(0), log=None)
     _, nb_acc = nb.evaluate(Xt, Yt, W, b)
     assert abs(test_acc - nb_acc) <= 0.003
