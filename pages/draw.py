@@ -6,13 +6,11 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core.datasets import DatasetError
 from core.preprocess import EmptyCanvasError, preprocess_steps
 from ui import state
 from ui.charts import class_bar_figure, logit_parts_figure
 from ui.figures import heatmap28
-from ui.loaders import load_shared_dataset
-from ui.page import start_page
+from ui.page import dataset_or_stop, start_page
 
 CANVAS_PX = 280
 SOURCE_DRAW, SOURCE_TEST = "Draw it myself", "A test image by index"
@@ -35,11 +33,7 @@ if entry.dataset != "mnist":
         f"The current model ({entry.name}) was trained on {entry.dataset}: it knows clothes, "
         "not digits. Pick an MNIST model in the sidebar for drawings."
     )
-try:
-    mnist = load_shared_dataset("mnist")
-except DatasetError as err:
-    st.error(f"MNIST could not be loaded: {err}")
-    st.stop()
+mnist = dataset_or_stop("mnist")
 class_names = entry.model.classes or mnist.class_names
 
 

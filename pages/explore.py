@@ -3,7 +3,6 @@
 import numpy as np
 import streamlit as st
 
-from core.datasets import DatasetError
 from ui import state
 from ui.dataset_stats import dataset_stats, pca_projection
 from ui.figures import (
@@ -13,8 +12,7 @@ from ui.figures import (
     pca_figure,
     pixel_histogram_figure,
 )
-from ui.loaders import load_shared_dataset
-from ui.page import start_page
+from ui.page import dataset_or_stop, start_page
 
 start_page()
 
@@ -29,11 +27,7 @@ st.markdown(
 )
 
 name = st.session_state[state.DATASET]
-try:
-    dataset = load_shared_dataset(name)
-except DatasetError as err:
-    st.error(f"The dataset {name!r} could not be loaded: {err}")
-    st.stop()
+dataset = dataset_or_stop(name)
 class_names = dataset.class_names
 n_classes = dataset.n_classes
 stats = dataset_stats(dataset.name, dataset)

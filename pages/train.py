@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.datasets import DatasetError
 from core.metrics import confusion_matrix, per_class_precision_recall
 from core.train import MAX_EPOCHS, ConfigError, TrainConfig
 from ui import state
@@ -18,17 +17,12 @@ from ui.charts import (
     step_loss_figure,
 )
 from ui.figures import confusion_figure, image_grid, templates_figure
-from ui.loaders import load_shared_dataset
-from ui.page import start_page
+from ui.page import dataset_or_stop, start_page
 from ui.training import PAUSED, QUEUED, RUNNING, session_runs, training_slots
 
 start_page()
 dataset_name = st.session_state[state.DATASET]
-try:
-    dataset = load_shared_dataset(dataset_name)
-except DatasetError as err:
-    st.error(f"The dataset could not be loaded: {err}")
-    st.stop()
+dataset = dataset_or_stop(dataset_name)
 
 st.title("🏋️ Train")
 st.markdown(
@@ -61,71 +55,57 @@ runs = session_runs()
 n_train = len(dataset.train_labels)
 
 
+# The form's fields: config key, label, lowest, highest (None: the training set size), help.
+# Integer bounds make integer inputs; float bounds make float inputs.
+FORM_FIELDS = (
+    (
+        "lr",
+        "Learning rate",
+        1e-6,
+        1e3,
+        "η: step size. The notebook uses 0.1; try 1 to learn faster, 500 to diverge.",
+    ),
+    (
+        "batch_size",
+        "Batch size",
+        1,
+        None,
+        "Images per gradient step (1 = pure SGD, 60000 = full-batch gradient descent).",
+    ),
+    ("epochs", "Epochs", 1, MAX_EPOCHS, f"Passes over the training set (at most {MAX_EPOCHS})."),
+    ("init_scale", "Init scale", 0.0, 10.0, "Weights start as randn(784, 10) × this."),
+    ("l2", "L2 weight decay", 0.0, 1e3, "λ: pulls weights towards zero; 0 in the notebook."),
+    (
+        "seed",
+        "Seed",
+        0,
+        2**32 - 1,
+        "Same seed, same initial weights and shuffles: the run repeats exactly.",
+    ),
+)
+
+
 def _settings_form() -> TrainConfig | None:
     """The settings; returns a config when Start was pressed with valid values."""
     form = st.session_state[state.TRAIN_FORM]
+    values = dict(form)
     with st.form("train_settings", border=True):
-        cols = st.columns(6)
-        lr = cols[0].number_input(
-            "Learning rate",
-            min_value=1e-6,
-            max_value=1e3,
-            value=float(form["lr"]),
-            format="%g",
-            help="η: step size. The notebook uses 0.1; try 5 or 50 to see divergence.",
-        )
-        batch_size = cols[1].number_input(
-            "Batch size",
-            min_value=1,
-            max_value=n_train,
-            value=int(form["batch_size"]),
-            step=1,
-            help="Images per gradient step (1 = pure SGD, 60000 = full-batch gradient descent).",
-        )
-        epochs = cols[2].number_input(
-            "Epochs",
-            min_value=1,
-            max_value=MAX_EPOCHS,
-            value=int(form["epochs"]),
-            step=1,
-            help=f"Passes over the training set (at most {MAX_EPOCHS}).",
-        )
-        init_scale = cols[3].number_input(
-            "Init scale",
-            min_value=0.0,
-            max_value=10.0,
-            value=float(form["init_scale"]),
-            format="%g",
-            help="Weights start as randn(784, 10) × this.",
-        )
-        l2 = cols[4].number_input(
-            "L2 weight decay",
-            min_value=0.0,
-            max_value=1e3,
-            value=float(form["l2"]),
-            format="%g",
-            help="λ: pulls weights towards zero; 0 in the notebook.",
-        )
-        seed = cols[5].number_input(
-            "Seed",
-            min_value=0,
-            max_value=2**32 - 1,
-            value=int(form["seed"]),
-            step=1,
-            help="Same seed, same initial weights and shuffles: the run repeats exactly.",
-        )
+        for col, (key, label, low, high, help_text) in zip(
+            st.columns(len(FORM_FIELDS)), FORM_FIELDS, strict=True
+        ):
+            kind = type(low)
+            values[key] = col.number_input(
+                label,
+                min_value=low,
+                max_value=n_train if high is None else high,
+                value=kind(form[key]),
+                step=1 if kind is int else None,
+                format="%g" if kind is float else "%d",
+                help=help_text,
+            )
         started = st.form_submit_button("▶️ Start training", type="primary")
     if not started:
         return None
-    values = dict(
-        form,
-        lr=lr,
-        batch_size=int(batch_size),
-        epochs=int(epochs),
-        init_scale=init_scale,
-        l2=l2,
-        seed=int(seed),
-    )
     st.session_state[state.TRAIN_FORM] = values
     try:
         config = TrainConfig(**values)

@@ -3,6 +3,8 @@
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from core.datasets import Dataset, DatasetError
+from ui.loaders import load_shared_dataset
 from ui.sidebar import render_sidebar
 from ui.state import DATASET, init_state
 
@@ -19,3 +21,12 @@ def start_page() -> None:
             st.rerun()
     init_state()
     render_sidebar()
+
+
+def dataset_or_stop(name: str) -> Dataset:
+    """The shared dataset `name`; where it cannot be loaded, say why and end the page there."""
+    try:
+        return load_shared_dataset(name)
+    except DatasetError as err:
+        st.error(f"The dataset {name!r} could not be loaded: {err}")
+        st.stop()
