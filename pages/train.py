@@ -210,7 +210,7 @@ live_panel()
 def _results(record: state.RunRecord) -> None:
     """Summary of the last run of this session, with the confusion matrix of its model."""
     st.subheader(f"Result of {record.name}")
-    if record.outcome == "diverged":
+    if record.outcome in ("diverged", "failed"):
         st.error(f"💥 {record.message}")
     elif record.outcome == "stopped":
         st.warning(f"{record.message} (after {len(record.history)} epochs)")
