@@ -12,7 +12,9 @@ import json
 import math
 import os
 import tempfile
+import tokenize
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,24 @@ N_CLASSES = 10
 FORMAT_VERSION = 1
 # A real model file is ~32 KB; anything this big is not ours (and must not be decompressed).
 MAX_MODEL_BYTES = 10_000_000
+# What reading a damaged zip member or .npy header can raise besides ModelFileError: a corrupt
+# deflate stream gives zlib.error, a mangled header dict a tokenizer or syntax error.
+_PARSE_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    tokenize.TokenError,
+    SyntaxError,
+    EOFError,
+    OSError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    KeyError,
+    IndexError,
+    TypeError,
+    OverflowError,
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,10 +445,12 @@ def _read_npz(data: bytes, label: str) -> dict[str, np.ndarray]:
             bad = [n for n in zf.namelist() if not n.endswith(".npy")]
             if bad:
                 raise ModelFileError(f"{label} is a zip but not an .npz (contains {bad[0]!r})")
+            for info in zf.infolist():
+                _check_member_header(zf, info, label)
         npz = np.load(io.BytesIO(data), allow_pickle=False)
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+    except _PARSE_ERRORS as e:
         raise ModelFileError(f"{label} is corrupt or truncated: {e}") from None
     out = {}
     with npz:
@@ -441,9 +463,36 @@ def _read_npz(data: bytes, label: str) -> dict[str, np.ndarray]:
                         f"{label}: {key!r} is an object array (pickle), refused for safety"
                     ) from None
                 raise ModelFileError(f"{label}: {key!r} is unreadable: {e}") from None
-            except (zipfile.BadZipFile, EOFError, OSError) as e:
+            except _PARSE_ERRORS as e:
                 raise ModelFileError(f"{label}: {key!r} is corrupt or truncated: {e}") from None
     return out
+
+
+def _check_member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
+    """Read one member's .npy header (a few hundred bytes) and refuse it unless the array it
+    announces is plain data that fits in the member: np.load would otherwise allocate the
+    claimed shape (say 30 GB) before finding out the data is not there."""
+    key = info.filename[: -len(".npy")]
+    try:
+        with zf.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ModelFileError(f"{label}: {key!r} has an unsupported .npy version {version}")
+    except ModelFileError:
+        raise
+    except _PARSE_ERRORS as e:
+        raise ModelFileError(f"{label}: {key!r} is corrupt or truncated: {e}") from None
+    if dtype.hasobject:
+        raise ModelFileError(f"{label}: {key!r} is an object array (pickle), refused for safety")
+    claimed = math.prod(shape) * dtype.itemsize
+    if claimed > min(info.file_size, MAX_MODEL_BYTES):
+        raise ModelFileError(
+            f"{label}: {key!r} claims {claimed} bytes of data but holds at most {info.file_size}"
+        )
 
 
 def _check_weights(arr: np.ndarray, key: str, shape: tuple, label: str) -> np.ndarray:

@@ -428,3 +428,179 @@ def test_saved_json_is_plain_text(model, tmp_path):
     with np.load(path, allow_pickle=False) as npz:
         assert json.loads(str(npz["config"])) == {"lr": 0.1, "epochs": 3}
         assert set(npz.files) >= {"W", "b", "config", "metrics", "classes"}
+
+
+# =============================================================================================
+# Hosted-demo hardening (added for the public deployment): hostile model files that lie about
+# their sizes, pickles with a real side effect, and fuzzing with a memory bound.
+# =============================================================================================
+
+import struct  # noqa: E402 - this section is self-contained
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hypothesis import HealthCheck  # noqa: E402
+
+_LOAD_PEAK_BOUND = 8_000_000  # bytes: a real model is 32 kB; nothing hostile gets near this
+
+
+def _load_bounded(data: bytes) -> SoftmaxRegression | None:
+    """Load `data`; ModelFileError is fine. Anything else, >1 s, or a big allocation fails."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        try:
+            model = SoftmaxRegression.load(data)
+        except ModelFileError:
+            model = None
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < _LOAD_PEAK_BOUND, f"peak {peak:,} bytes"
+    assert time.perf_counter() - started < 2.0
+    return model
+
+
+def _npy_header(shape, descr="<f4") -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": descr, "fortran_order": False, "shape": tuple(shape)}
+    )
+    return buf.getvalue()
+
+
+def _zip_members(members: dict[str, bytes], compression=zipfile.ZIP_STORED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as zf:
+        for name, payload in members.items():
+            zf.writestr(name, payload)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "shape", [(784, 10_000_000), (2**31, 2**31), (10**6, 10**6, 10**6), (784, 3000)]
+)
+def test_npy_header_claiming_a_huge_array_is_refused_without_allocating(shape):
+    # The .npy header says "a 30 GB array follows"; np.load would allocate that before reading.
+    data = _zip_members({"W.npy": _npy_header(shape) + bytes(64), "b.npy": _npz_b()})
+    with pytest.raises(ModelFileError, match="claims"):
+        SoftmaxRegression.load(data)
+    assert _load_bounded(data) is None
+
+
+def _npz_b() -> bytes:
+    return _npy(np.zeros(10, np.float32))
+
+
+def _lie_about_sizes(data: bytes, claimed: int) -> bytes:
+    """Rewrite every local and central zip header's uncompressed size to `claimed`."""
+    out = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (i := out.find(sig, start)) >= 0:
+            out[i + offset : i + offset + 4] = struct.pack("<I", claimed)
+            start = i + 4
+    return bytes(out)
+
+
+def test_zip_member_that_inflates_past_its_declared_size_is_bounded():
+    # A deflated W.npy of 50 MB whose zip headers claim 200 bytes: the size check passes, so
+    # the loader must not inflate more than the (small) array its .npy header announces.
+    payload = _npy(np.zeros((784, 10), np.float32)) + bytes(50_000_000)
+    data = _lie_about_sizes(
+        _zip_members({"W.npy": payload, "b.npy": _npz_b()}, zipfile.ZIP_DEFLATED), 200
+    )
+    assert len(data) < 200_000
+    assert _load_bounded(data) is None
+
+
+def test_zip_bomb_with_honest_sizes_is_refused_in_bounded_memory():
+    data = _zip_members({"W.npy": bytes(200_000_000)}, zipfile.ZIP_DEFLATED)
+    with pytest.raises(ModelFileError, match="unpacks to"):
+        SoftmaxRegression.load(data)
+    assert _load_bounded(data) is None
+
+
+class _WritesAFile:
+    """Unpickling this writes a file: a side effect that cannot go unnoticed."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.write_text, (self.target, "unpickled!"))
+
+
+def test_pickled_object_with_a_side_effect_is_never_unpickled(tmp_path):
+    target = tmp_path / "pwned.txt"
+    for key in ("W", "b", "config", "extra"):
+        arrays = _good(**{key: np.array([_WritesAFile(target)], dtype=object)})
+        data = _npz(**arrays)
+        with pytest.raises(ModelFileError, match="pickle"):
+            SoftmaxRegression.load(data)
+        path = tmp_path / f"{key}.npz"
+        path.write_bytes(data)
+        with pytest.raises(ModelFileError, match="pickle"):
+            SoftmaxRegression.load(path)
+        with pytest.raises(ModelFileError, match="pickle"):
+            SoftmaxRegression.load(io.BytesIO(data))
+    assert not target.exists(), "a pickle was unpickled"
+    # Guard the guard: the same file does write it when unpickling is allowed.
+    np.load(io.BytesIO(data), allow_pickle=True)["extra"]
+    assert target.read_text() == "unpickled!"
+
+
+def test_empty_truncated_and_not_a_zip_named_npz(tmp_path):
+    good = SoftmaxRegression(np.zeros((784, 10), np.float32), np.zeros(10)).to_bytes()
+    for cut in (0, 1, 2, 4, 30, len(good) // 2, len(good) - 22, len(good) - 1):
+        assert _load_bounded(good[:cut]) is None, cut
+    gz = tmp_path / "model.npz"
+    gz.write_bytes(b"\x1f\x8b\x08\x00" + bytes(100))  # gzip, named .npz
+    with pytest.raises(ModelFileError, match="not an .npz"):
+        SoftmaxRegression.load(gz)
+
+
+_GOOD_MODEL = SoftmaxRegression(
+    np.random.default_rng(0).standard_normal((784, 10)).astype(np.float32), np.zeros(10)
+).to_bytes()
+_buf = io.BytesIO()
+np.savez_compressed(_buf, W=np.ones((784, 10), np.float32), b=np.zeros(10, np.float32))
+_GOOD_MODEL_DEFLATED = _buf.getvalue()  # corrupt deflate streams raise zlib.error: caught?
+_FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_FUZZ
+@given(st.binary(max_size=600))
+def test_fuzz_model_loader_random_bytes(data):
+    _load_bounded(data)
+    _load_bounded(b"PK\x03\x04" + data)
+
+
+@_FUZZ
+@given(
+    good=st.sampled_from([_GOOD_MODEL, _GOOD_MODEL_DEFLATED]),
+    edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), max_size=8),
+    cut=st.none() | st.floats(0, 1),
+)
+def test_fuzz_model_loader_corrupted_model_file(good, edits, cut):
+    corrupt = bytearray(good)
+    for where, value in edits:
+        corrupt[int(where * len(good))] = value
+    _load_bounded(bytes(corrupt[: None if cut is None else int(cut * len(good))]))
+
+
+@_FUZZ
+@given(
+    shape=st.lists(st.integers(0, 2**40) | st.integers(0, 1000), max_size=4),
+    descr=st.sampled_from(["<f4", "<f8", "|u1", "<i8", "|O", "<U10", "|V8", ">f4"]),
+    payload=st.binary(max_size=300),
+    compressed=st.booleans(),
+)
+def test_fuzz_model_loader_npy_headers(shape, descr, payload, compressed):
+    member = _npy_header(shape, descr) + payload
+    data = _zip_members(
+        {"W.npy": member, "b.npy": _npz_b()},
+        zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED,
+    )
+    _load_bounded(data)
