@@ -195,7 +195,9 @@ def live_panel() -> None:
     cols[2].metric("Train accuracy", f"{last['train_acc']:.2%}" if last else "–")
     cols[3].metric("Test accuracy", f"{last['test_acc']:.2%}" if last else "–")
     left, right = st.columns(2)
-    left.plotly_chart(step_loss_figure(view.step_losses, steps_per_epoch), key="live_loss")
+    left.plotly_chart(
+        step_loss_figure(view.step_losses, steps_per_epoch, view.history), key="live_loss"
+    )
     right.plotly_chart(epoch_metric_figure(view.history, "acc"), key="live_acc")
     W = view.latest_W if view.latest_W is not None else None
     if W is not None:

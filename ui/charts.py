@@ -22,8 +22,13 @@ def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:
     return fig
 
 
-def step_loss_figure(step_losses: Sequence[tuple[int, float]], steps_per_epoch: int) -> go.Figure:
-    """Minibatch loss every k steps; x in epochs so it lines up with the per-epoch charts."""
+def step_loss_figure(
+    step_losses: Sequence[tuple[int, float]], steps_per_epoch: int, history: Sequence[dict] = ()
+) -> go.Figure:
+    """Minibatch loss every k steps, with the full train and test loss after each epoch.
+
+    x is in epochs, so the curve lines up with the per-epoch charts.
+    """
     fig = go.Figure()
     if step_losses:
         steps, losses = np.asarray(step_losses, dtype=np.float64).T
@@ -35,9 +40,17 @@ def step_loss_figure(step_losses: Sequence[tuple[int, float]], steps_per_epoch: 
             line={"width": 1.5},
             hovertemplate="epoch %{x:.2f}<br>loss %{y:.4f}<extra></extra>",
         )
+    for split, symbol in (("train", "circle"), ("test", "diamond")):
+        fig.add_scatter(
+            x=[h["epoch"] for h in history],
+            y=[h[f"{split}_loss"] for h in history],
+            mode="markers",
+            name=f"{split} loss (whole set)",
+            marker={"symbol": symbol, "size": 8},
+        )
     fig.update_xaxes(title="epoch", rangemode="tozero")
     fig.update_yaxes(title="cross-entropy", rangemode="tozero")
-    return _layout(fig, "Loss while training (every k steps)")
+    return _layout(fig, "Loss: minibatches every k steps, whole sets each epoch")
 
 
 def epoch_metric_figure(history: Sequence[dict], metric: str) -> go.Figure:
