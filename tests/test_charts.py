@@ -1,0 +1,66 @@
+"""The Train and Draw pages' line and bar charts: what they plot, not how they look."""
+
+import numpy as np
+
+from ui.charts import (
+    NOTEBOOK_TEST_ACC,
+    class_bar_figure,
+    epoch_metric_figure,
+    logit_parts_figure,
+    runs_overlay_figure,
+    step_loss_figure,
+)
+from ui.state import RunRecord
+
+HISTORY = [
+    {
+        "epoch": e,
+        "train_loss": 1 / e,
+        "test_loss": 1.1 / e,
+        "train_acc": 0.8 + e / 100,
+        "test_acc": 0.79 + e / 100,
+    }
+    for e in (1, 2, 3)
+]
+
+
+def test_step_loss_is_plotted_in_epochs_with_whole_set_losses_per_epoch():
+    fig = step_loss_figure([(100, 0.9), (469, 0.5), (938, 0.4)], 469, HISTORY)
+    minibatch, train, test = fig.data
+    np.testing.assert_allclose(minibatch.x, [100 / 469, 1.0, 2.0])
+    np.testing.assert_allclose(minibatch.y, [0.9, 0.5, 0.4])
+    assert list(train.x) == [1, 2, 3] and list(test.y) == [h["test_loss"] for h in HISTORY]
+
+
+def test_step_loss_without_any_step_yet_is_an_empty_chart():
+    fig = step_loss_figure([], 469)
+    assert all(len(trace.x) == 0 for trace in fig.data)
+
+
+def test_accuracy_per_epoch_marks_the_notebook_result():
+    fig = epoch_metric_figure(HISTORY, "acc")
+    assert [trace.name for trace in fig.data] == ["train", "test"]
+    assert list(fig.data[1].y) == [h["test_acc"] for h in HISTORY]
+    assert fig.layout.shapes[0].y0 == NOTEBOOK_TEST_ACC
+
+
+def test_runs_overlay_has_one_line_per_run():
+    runs = [RunRecord("Run 1", {}, HISTORY), RunRecord("Run 2", {}, HISTORY[:2])]
+    fig = runs_overlay_figure(runs)
+    assert [trace.name for trace in fig.data] == ["Run 1", "Run 2"]
+    assert len(fig.data[1].x) == 2
+
+
+def test_class_bars_highlight_the_top_class():
+    probs = np.array([0.05, 0.7, 0.25])
+    fig = class_bar_figure(probs, ["a", "b", "c"], "p", highlight=1)
+    colors = fig.data[0].marker.color
+    assert colors[1] != colors[0] == colors[2]
+    assert fig.data[0].text[1] == "70.0%"
+
+
+def test_logit_parts_add_up_to_the_logit():
+    pixels, bias = np.array([1.5, -2.0]), np.array([0.25, 0.5])
+    fig = logit_parts_figure(pixels, bias, ["0", "1"])
+    np.testing.assert_allclose(fig.data[2].y, pixels + bias)
+    assert fig.layout.barmode == "relative"
