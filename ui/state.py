@@ -33,6 +33,9 @@ DEFAULT_MODEL_NAME = "Shipped default (notebook settings)"
 MAX_RUNS_KEPT = 10
 # Uploaded and trained models kept per session beyond the shipped default.
 MAX_MODELS_KEPT = 12
+# Only the newest trained models keep their per-epoch snapshots (up to 21 x 31 kB each); older
+# ones keep their final weights. Bounds a session's weights to about 4 MB.
+MAX_MODELS_WITH_SNAPSHOTS = 4
 
 
 @dataclass
@@ -99,6 +102,9 @@ def add_model(entry: ModelEntry, make_current: bool = True) -> None:
         del kept[oldest]
         if st.session_state[CURRENT_MODEL] == oldest:
             st.session_state[CURRENT_MODEL] = entry.name
+    with_snapshots = [e for e in kept.values() if e.snapshots]
+    for older in with_snapshots[:-MAX_MODELS_WITH_SNAPSHOTS]:
+        older.snapshots = []
     if make_current:
         st.session_state[CURRENT_MODEL] = entry.name
 

@@ -258,6 +258,9 @@ class BackgroundRun:
                 )
                 self._latest_W = event.W
                 self._snapshots.append((event.epoch, event.W, event.b))
+                # The trainer keeps its own copy of every epoch's weights (up to 100 x 31 kB);
+                # ours is thinned to MAX_SNAPSHOTS, so drop the trainer's.
+                self._trainer.snapshots.clear()
                 if len(self._snapshots) > MAX_SNAPSHOTS:
                     # Keep the first and last, thin the middle evenly.
                     keep = np.linspace(0, len(self._snapshots) - 1, MAX_SNAPSHOTS).round()
