@@ -243,8 +243,15 @@ def _confusion(entry: state.ModelEntry) -> None:
         f"Confusion matrix of the current model ({entry.name}) on the {len(dataset.test_labels):,} "
         "test images. Click a cell to see those images."
     )
-    X = np.asarray(dataset.test_images, dtype=np.float32) / 255.0
-    predicted = entry.model.predict(X)
+    # 1,000 images at a time: a float copy of the whole test set would be 31 MB (twice over,
+    # with the division) per session on every rerun of this page.
+    images = dataset.test_images
+    predicted = np.concatenate(
+        [
+            entry.model.predict(images[i : i + 1000].astype(np.float32) / 255.0)
+            for i in range(0, len(images), 1000)
+        ]
+    )
     cm = confusion_matrix(dataset.test_labels, predicted, len(dataset.class_names))
     left, right = st.columns([3, 2])
     with left:
