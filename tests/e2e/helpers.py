@@ -1,0 +1,178 @@
+"""What the end-to-end tests do as a visitor would: navigate, wait, read, draw."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from playwright.sync_api import CDPSession, Locator, Page, expect
+
+Point = tuple[float, float]  # (x, y) as fractions of the canvas box
+Stroke = Sequence[Point]
+
+# A drawn stroke reaches Python about 4 s after the page loads: wait generously for results.
+PREDICTION_TIMEOUT = 30_000
+CANVAS = "[class*='st-key-canvas_'] canvas.upper-canvas"
+
+
+def wait_for_app_run(page: Page, timeout: float = 30_000) -> None:
+    """Wait until the app is connected and its script is idle (Streamlit's own e2e approach).
+
+    Not for the Train page while a run is live: its fragment reruns every 0.75 s, so the script
+    state flips back to running; rely on expect(...) retries there.
+    """
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+
+
+def expect_no_exception(page: Page) -> None:
+    """No Python exception box on the page (the app redacts details but shows the box)."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def sidebar(page: Page) -> Locator:
+    return page.get_by_test_id("stSidebar")
+
+
+def main(page: Page) -> Locator:
+    return page.get_by_test_id("stMain")
+
+
+def sidebar_link(page: Page, title: str) -> Locator:
+    return sidebar(page).get_by_role("navigation").get_by_role("link", name=title, exact=True)
+
+
+def open_from_sidebar(page: Page, title: str, url_path: str, heading: str) -> None:
+    """Click a page's link in the sidebar navigation and wait for its title."""
+    sidebar_link(page, title).click()
+    expect(page).to_have_url(re.compile(rf"/{re.escape(url_path)}$"))
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+
+
+def chart(page: Page, key: str) -> Locator:
+    """The Plotly chart of an st.plotly_chart(..., key=key)."""
+    return page.locator(f".st-key-{key}").get_by_test_id("stPlotlyChart")
+
+
+def expect_chart_rendered(chart_locator: Locator) -> None:
+    """Plotly has drawn the chart (its SVG exists), not just Streamlit's placeholder."""
+    expect(chart_locator.locator(".main-svg").first).to_be_visible()
+
+
+def expect_charts_rendered(scope: Page | Locator, at_least: int = 1) -> int:
+    """Every Plotly chart in `scope` has drawn its SVG; returns how many there are."""
+    charts = scope.get_by_test_id("stPlotlyChart")
+    expect(charts.first).to_be_attached()
+    count = charts.count()
+    assert count >= at_least, f"{count} Plotly charts, expected at least {at_least}"
+    for i in range(count):
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
+    return count
+
+
+def metric(page: Page, label: str) -> Locator:
+    return page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").filter(has_text=label)
+    )
+
+
+# -- drawing -------------------------------------------------------------------------------------
+
+
+def ellipse(cx: float, cy: float, rx: float, ry: float, start: float = 0.0) -> list[Point]:
+    """A closed loop, anticlockwise from `start` (0 = top, 0.5 = bottom, in turns), slightly
+    overlapping its start as a hand-drawn 0 does."""
+    n = 36
+    angles = [2 * math.pi * (start - i / n) for i in range(n + 3)]
+    return [(cx + rx * math.sin(a), cy - ry * math.cos(a)) for a in angles]
+
+
+def canvas(page: Page) -> Locator:
+    return page.locator(CANVAS)
+
+
+def _points(box: dict, stroke: Stroke) -> list[Point]:
+    return [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
+
+
+def _interpolate(points: list[Point], max_px: float = 8.0) -> list[Point]:
+    """Intermediate points at most `max_px` apart, like a real pointer's move events."""
+    out = [points[0]]
+    for (xa, ya), (xb, yb) in zip(points, points[1:], strict=False):
+        steps = max(1, math.ceil(math.hypot(xb - xa, yb - ya) / max_px))
+        out.extend(
+            (xa + (xb - xa) * i / steps, ya + (yb - ya) * i / steps) for i in range(1, steps + 1)
+        )
+    return out
+
+
+def draw_with_mouse(page: Page, strokes: Sequence[Stroke]) -> None:
+    """Draw each stroke with mouse down, moves, up (points are fractions of the canvas)."""
+    target = canvas(page)
+    expect(target).to_be_visible()
+    box = target.bounding_box()
+    assert box is not None
+    for stroke in strokes:
+        points = _interpolate(_points(box, stroke))
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y)
+        page.mouse.up()
+
+
+def draw_with_touch(page: Page, cdp: CDPSession, strokes: Sequence[Stroke]) -> None:
+    """Draw each stroke with a finger: CDP touchStart, touchMoves, touchEnd."""
+    target = canvas(page)
+    expect(target).to_be_visible()
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    assert box is not None
+    for stroke in strokes:
+        points = _interpolate(_points(box, stroke))
+        touch = "Input.dispatchTouchEvent"
+        x, y = points[0]
+        cdp.send(touch, {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+        for x, y in points[1:]:
+            cdp.send(touch, {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        cdp.send(touch, {"type": "touchEnd", "touchPoints": []})
+
+
+def headline(page: Page) -> Locator:
+    return page.get_by_role("heading", name=re.compile(r"^It's a "))
+
+
+def expect_prediction(page: Page, digit: str) -> None:
+    """The headline reads "It's a **<digit>** — xx.x% sure", the digit in bold."""
+    title = headline(page)
+    expect(title).to_have_text(
+        re.compile(rf"It's a {digit} — \d+(\.\d)?% sure"), timeout=PREDICTION_TIMEOUT
+    )
+    expect(title.locator("strong")).to_have_text(digit)
+
+
+def expect_preprocessing_steps(page: Page) -> None:
+    """Four images from canvas to MNIST digit, each with its caption."""
+    images = main(page).get_by_test_id("stImage")
+    expect(images).to_have_count(4)
+    captions = main(page).get_by_test_id("stImageCaption")
+    expect(captions).to_have_count(4)
+    for i, start in enumerate(["canvas", "cropped", "longer side to 20 px", "28×28"]):
+        expect(captions.nth(i)).to_contain_text(start)
+        expect(images.nth(i).locator("img")).to_be_visible()
+
+
+def current_model(page: Page) -> Locator:
+    """The sidebar's "Current model" select box (its value is the model's name)."""
+    return sidebar(page).get_by_role("combobox", name="Current model")
+
+
+def choose_model(page: Page, name_start: str) -> None:
+    """Pick a model in the sidebar's "Current model" select box."""
+    box = current_model(page)
+    box.click()
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(name_start)}")).click()
+    expect(box).to_have_value(re.compile(rf"^{re.escape(name_start)}"))
+    wait_for_app_run(page)
