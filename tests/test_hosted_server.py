@@ -66,7 +66,7 @@ def start(page, epochs: int) -> None:
     page.get_by_role("button", name=re.compile("Start training")).click()
 
 
-def wait_for_status(page, status: str, timeout_ms: int = 30_000) -> None:
+def wait_for_status(page, status: str, timeout_ms: int = 60_000) -> None:
     page.get_by_text(re.compile(rf"^{status} · epoch")).first.wait_for(timeout=timeout_ms)
 
 
