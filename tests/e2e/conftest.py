@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from tests.e2e.helpers import wait_for_app_run
 
@@ -238,10 +238,17 @@ def shoot(screenshot_dir: Path) -> Callable[[Page, str], Path]:
 
     def take(page: Page, name: str) -> Path:
         path = screenshot_dir / f"{name}.png"
+        # Streamlit scrolls inside stMain, not the document, so full_page=True would only show
+        # the viewport: grow the viewport to the content's height for the shot, then restore.
+        viewport = page.viewport_size
+        height = page.get_by_test_id("stMain").evaluate("main => main.scrollHeight")
+        if viewport and height > viewport["height"]:
+            page.set_viewport_size({"width": viewport["width"], "height": min(height, 8000)})
         try:
-            page.screenshot(path=path, full_page=True, animations="disabled")
-        except Error:  # a very long page can exceed the GPU-less texture size: fall back
             page.screenshot(path=path, animations="disabled")
+        finally:
+            if viewport:
+                page.set_viewport_size(viewport)
         _screenshots_taken.append(path)
         return path
 
