@@ -10,6 +10,7 @@ from ui.dataset_stats import dataset_stats
 from ui.figures import bias_figure, heatmap28, templates_figure
 from ui.loaders import load_shared_dataset
 from ui.page import start_page
+from ui.state import MAX_MODELS_WITH_SNAPSHOTS
 
 start_page()
 
@@ -22,8 +23,9 @@ st.markdown(
 
 entry = state.current_model()
 if entry is None:
-    st.info("There is no model yet. Train one (it takes about a minute) or upload one in the "
-            "sidebar.")
+    st.info(
+        "There is no model yet. Train one (it takes about a minute) or upload one in the sidebar."
+    )
     st.page_link("pages/train.py", label="Train a model", icon="🏋️")
     st.stop()
 
@@ -68,8 +70,9 @@ st.caption(
     f"W[:, k] of each class as a 28×28 picture, all on one scale from −{m:.3g} (blue) through 0 "
     f"(white) to +{m:.3g} (red). Hover a pixel for its weight."
 )
-st.plotly_chart(templates_figure(W, class_names), key="weights_templates",
-                config={"displayModeBar": False})
+st.plotly_chart(
+    templates_figure(W, class_names), key="weights_templates", config={"displayModeBar": False}
+)
 
 st.subheader("The bias of each class")
 st.caption(
@@ -80,23 +83,27 @@ st.plotly_chart(bias_figure(b, class_names), key="weights_bias")
 
 # -- one class -------------------------------------------------------------------------------------
 st.subheader("One class up close")
-k = st.selectbox("Class", range(n_classes), format_func=lambda j: class_names[j],
-                 key="weights_class")
+k = st.selectbox(
+    "Class", range(n_classes), format_func=lambda j: class_names[j], key="weights_class"
+)
 cols = st.columns(3)
 cols[0].plotly_chart(
     heatmap28(W[:, k], f"template W[:, {k}]", diverging=True, zmax=m, height=320),
-    key="weights_detail_template", config={"displayModeBar": False},
+    key="weights_detail_template",
+    config={"displayModeBar": False},
 )
 if mean_images is not None:
     mean_k = mean_images[k]
     cols[1].plotly_chart(
         heatmap28(mean_k, f"mean training image of {class_names[k]}", zmax=1.0, height=320),
-        key="weights_detail_mean", config={"displayModeBar": False},
+        key="weights_detail_mean",
+        config={"displayModeBar": False},
     )
     evidence = mean_k * W[:, k]
     cols[2].plotly_chart(
         heatmap28(evidence, "mean image × template", diverging=True, height=320),
-        key="weights_detail_evidence", config={"displayModeBar": False},
+        key="weights_detail_evidence",
+        config={"displayModeBar": False},
     )
     st.caption(
         f"Left: what the model looks for. Middle: what a typical {class_names[k]} looks like. "
@@ -110,10 +117,20 @@ else:
 st.subheader("Why a 4 is not a 9: difference templates")
 default_a, default_b = (4, 9) if n_classes > 9 else (0, 1)
 left, right = st.columns(2)
-a = left.selectbox("Class a", range(n_classes), index=default_a,
-                   format_func=lambda j: class_names[j], key="weights_pair_a")
-b_idx = right.selectbox("Class b", range(n_classes), index=default_b,
-                        format_func=lambda j: class_names[j], key="weights_pair_b")
+a = left.selectbox(
+    "Class a",
+    range(n_classes),
+    index=default_a,
+    format_func=lambda j: class_names[j],
+    key="weights_pair_a",
+)
+b_idx = right.selectbox(
+    "Class b",
+    range(n_classes),
+    index=default_b,
+    format_func=lambda j: class_names[j],
+    key="weights_pair_b",
+)
 if a == b_idx:
     st.info("Pick two different classes.")
 else:
@@ -121,7 +138,8 @@ else:
     left, right = st.columns(2)
     left.plotly_chart(
         heatmap28(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, height=360),
-        key="weights_pair_diff", config={"displayModeBar": False},
+        key="weights_pair_diff",
+        config={"displayModeBar": False},
     )
     with right:
         st.markdown(
@@ -146,8 +164,9 @@ st.subheader("Watch the templates form")
 snapshots = entry.snapshots
 if not snapshots:
     st.info(
-        f"**{entry.name}** has no per-epoch snapshots: only models trained in this session keep "
-        "them. Train a model to watch its templates emerge epoch by epoch."
+        f"**{entry.name}** has no per-epoch snapshots: only the "
+        f"{MAX_MODELS_WITH_SNAPSHOTS} newest models trained in this session keep them. "
+        "Train a model to watch its templates emerge epoch by epoch."
     )
     st.page_link("pages/train.py", label="Go to the Train page", icon="🏋️")
 else:
@@ -156,7 +175,10 @@ else:
     shared = max(float(np.abs(np.asarray(Ws)).max()) for _, Ws, _ in snapshots) or 1.0
     if len(snapshots) > 1:
         shown_epoch = st.select_slider(
-            "After epoch", options=epochs, value=epochs[-1], key="weights_snapshot",
+            "After epoch",
+            options=epochs,
+            value=epochs[-1],
+            key="weights_snapshot",
         )
     else:
         shown_epoch = epochs[0]
@@ -165,5 +187,8 @@ else:
         f"The templates after epoch {shown_epoch} of {epochs[-1]}, on one scale "
         f"(±{shared:.3g}) for all epochs. Drag the slider from the left to see them emerge."
     )
-    st.plotly_chart(templates_figure(np.asarray(W_e), class_names, zmax=shared),
-                    key="weights_snapshot_templates", config={"displayModeBar": False})
+    st.plotly_chart(
+        templates_figure(np.asarray(W_e), class_names, zmax=shared),
+        key="weights_snapshot_templates",
+        config={"displayModeBar": False},
+    )
