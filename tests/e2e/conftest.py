@@ -238,10 +238,13 @@ def shoot(screenshot_dir: Path) -> Callable[[Page, str], Path]:
 
     def take(page: Page, name: str) -> Path:
         path = screenshot_dir / f"{name}.png"
-        # Streamlit scrolls inside stMain, not the document, so full_page=True would only show
-        # the viewport: grow the viewport to the content's height for the shot, then restore.
+        # Streamlit scrolls inside stMain (and the sidebar), not the document, so full_page=True
+        # would only show the viewport: grow the viewport to the content for the shot, restore.
         viewport = page.viewport_size
-        height = page.get_by_test_id("stMain").evaluate("main => main.scrollHeight")
+        height = page.evaluate(
+            """() => Math.max(...['stMain', 'stSidebarUserContent', 'stSidebarContent'].map(
+                id => document.querySelector(`[data-testid='${id}']`)?.scrollHeight ?? 0))"""
+        )
         if viewport and height > viewport["height"]:
             page.set_viewport_size({"width": viewport["width"], "height": min(height, 8000)})
         try:
