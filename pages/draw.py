@@ -13,6 +13,8 @@ from ui.figures import heatmap28
 from ui.page import dataset_or_stop, start_page
 
 CANVAS_PX = 280
+# Plotly's toolbar covers chart titles on touch screens, where it is always shown.
+CHART_CONFIG = {"displayModeBar": False}
 SOURCE_DRAW, SOURCE_TEST = "Draw it myself", "A test image by index"
 
 start_page()
@@ -37,17 +39,29 @@ mnist = dataset_or_stop("mnist")
 class_names = entry.model.classes or mnist.class_names
 
 
-def _enlarge(image: np.ndarray, size: int = 140) -> np.ndarray:
-    """Nearest-neighbour upscale so small images stay crisp (no browser blur)."""
+def _tile(image: np.ndarray, size: int = 140) -> np.ndarray:
+    """`image` (h, w) in [0, 1] as a crisp size x size tile: nearest-neighbour scaled so its longer
+    side fills the tile, centred on grey, so the shape of a crop stays visible (and no browser
+    blur or very tall strip for a thin stroke)."""
     h, w = image.shape
-    factor = max(1, size // max(h, w))
-    return np.clip(np.kron(image, np.ones((factor, factor), dtype=np.float32)), 0.0, 1.0)
+    scale = size / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    rows = np.minimum((np.arange(new_h) / scale).astype(int), h - 1)
+    cols = np.minimum((np.arange(new_w) / scale).astype(int), w - 1)
+    tile = np.full((size, size), 0.35, dtype=np.float32)
+    top, left = (size - new_h) // 2, (size - new_w) // 2
+    tile[top : top + new_h, left : left + new_w] = np.clip(image[np.ix_(rows, cols)], 0.0, 1.0)
+    return tile
 
 
 source = st.radio(
     "Input", [SOURCE_DRAW, SOURCE_TEST], horizontal=True, label_visibility="collapsed"
 )
-left, right = st.columns([1, 2], gap="large")
+# The canvas needs its full 280 px: fixed-width boxes, the results beside the canvas where both
+# fit (from about 1280 px wide) and below it on narrower screens (columns would squeeze both).
+row = st.container(horizontal=True, gap="large")
+left = row.container(width=CANVAS_PX + 16)
+right = row.container(width=440)
 image: np.ndarray | None = None  # (28, 28) float32 in [0, 1], MNIST-style
 true_label: int | None = None
 
@@ -90,7 +104,7 @@ with left:
         )
         image = mnist.test_images[int(index)].reshape(28, 28).astype(np.float32) / 255.0
         true_label = int(mnist.test_labels[int(index)])
-        st.image(_enlarge(image, 252), caption=f"Test image #{index}, labelled {true_label}")
+        st.image(_tile(image, 252), caption=f"Test image #{index}, labelled {true_label}")
 
 with right:
     if source == SOURCE_DRAW and image is not None:
@@ -109,12 +123,7 @@ with right:
             (steps.centred, "28×28, centre of mass in the middle"),
         ]
         for col, (picture, caption) in zip(cols, shown, strict=True):
-            col.image(
-                _enlarge(picture) if max(picture.shape) < 140 else picture,
-                caption=caption,
-                clamp=True,
-                width="stretch",
-            )
+            col.image(_tile(picture), caption=caption, width="stretch")
     if image is None:
         st.stop()
 
@@ -131,6 +140,7 @@ with right:
     st.plotly_chart(
         class_bar_figure(probs, class_names, "Probability of each class", highlight=top),
         key="probabilities",
+        config=CHART_CONFIG,
     )
 
 st.subheader("The evidence")
@@ -150,5 +160,8 @@ for col, k in zip(cols, ranked, strict=True):
             evidence[:, k], f"{class_names[k]}: {probs[k]:.1%}", diverging=True, zmax=shared_max
         ),
         key=f"evidence_{k}",
+        config=CHART_CONFIG,
     )
-st.plotly_chart(logit_parts_figure(evidence.sum(axis=0), b, class_names), key="logit_parts")
+st.plotly_chart(
+    logit_parts_figure(evidence.sum(axis=0), b, class_names), key="logit_parts", config=CHART_CONFIG
+)

@@ -119,6 +119,7 @@ def _settings_form() -> TrainConfig | None:
 config = _settings_form()
 if config is not None:
     runs.start(config, dataset)
+    st.rerun()  # so the sidebar, drawn before the page, shows the new run too
 
 run = runs.current
 live = run is not None and not runs.collected

@@ -28,12 +28,24 @@ def render_sidebar() -> None:
             st.toast(f"{collected.name} {collected.status}.", icon="🏁")
 
 
+def _persistent_selectbox(label: str, options: list[str], state_key: str, **kwargs) -> None:
+    """A selectbox whose choice lives in st.session_state[state_key] across page switches.
+
+    Each page draws the sidebar, so its widgets are new widgets on every page, and Streamlit drops
+    a widget's key on a run that does not draw it. So the choice is kept under a plain key and
+    the widget gets none: it starts from the kept choice and writes back what the visitor picks.
+    """
+    kept = st.session_state[state_key]
+    index = options.index(kept) if kept in options else 0
+    st.session_state[state_key] = st.selectbox(label, options, index=index, **kwargs)
+
+
 def _dataset_picker() -> None:
     options = [name for name in DATASET_NAMES if dataset_available(name)]
-    st.selectbox(
+    _persistent_selectbox(
         "Dataset",
         options,
-        key=state.DATASET,
+        state.DATASET,
         format_func=DATASET_LABELS.get,
         help="Explore, Train and Weights follow this choice.",
     )
@@ -47,7 +59,7 @@ def _model_picker() -> None:
     if not models:
         st.warning("No model yet: train one on the Train page or upload one below.")
     else:
-        st.selectbox("Current model", list(models), key=state.CURRENT_MODEL)
+        _persistent_selectbox("Current model", list(models), state.CURRENT_MODEL)
         entry = state.current_model()
         acc = "not measured" if entry.test_acc is None else f"{entry.test_acc:.2%}"
         st.caption(

@@ -29,7 +29,7 @@ CANVAS_GENERATION = "canvas_generation"
 # Message of the last failed upload, shown once.
 UPLOAD_ERROR = "upload_error"
 
-DEFAULT_MODEL_NAME = "Shipped default (notebook settings)"
+DEFAULT_MODEL_NAME = "Shipped default"
 MAX_RUNS_KEPT = 10
 # Uploaded and trained models kept per session beyond the shipped default.
 MAX_MODELS_KEPT = 12

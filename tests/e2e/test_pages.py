@@ -85,13 +85,6 @@ def test_a_junk_model_upload_shows_an_error_and_keeps_the_model(app: Page, shoot
     shoot(page, "upload_error")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: the sidebar is rendered by each page, so its widgets are new widgets on every "
-    "page; Streamlit drops their keys on a page switch and init_state() restores the defaults "
-    "(current model -> shipped default).",
-)
 def test_the_current_model_survives_a_page_switch(app: Page):
     page = app
     sidebar(page).get_by_text("Upload a model").click()
