@@ -49,16 +49,21 @@ def _class_label(k: int) -> str:
     return class_names[k] if class_names[k] == str(k) else f"{k}: {class_names[k]}"
 
 
-chosen = middle.selectbox("Class", [ALL, *range(n_classes)], key="explore_class",
-                          format_func=_class_label)
+chosen = middle.selectbox(
+    "Class", [ALL, *range(n_classes)], key="explore_class", format_func=_class_label
+)
 images = dataset.train_images if split == "train" else dataset.test_images
 labels = dataset.train_labels if split == "train" else dataset.test_labels
 matching = np.arange(len(labels)) if chosen == ALL else np.flatnonzero(labels == chosen)
 n_pages = max(1, -(-len(matching) // PER_PAGE))
 # One page widget per filter, so changing the filter starts again at page 1.
 page = right.number_input(
-    f"Page (of {n_pages:,}, {PER_PAGE} images each)", min_value=1, max_value=n_pages, value=1,
-    step=1, key=f"explore_page_{split}_{chosen}",
+    f"Page (of {n_pages:,}, {PER_PAGE} images each)",
+    min_value=1,
+    max_value=n_pages,
+    value=1,
+    step=1,
+    key=f"explore_page_{split}_{chosen}",
 )
 shown = matching[(page - 1) * PER_PAGE : page * PER_PAGE]
 if len(shown):
@@ -76,7 +81,8 @@ if len(shown):
     ]
     st.plotly_chart(
         image_grid(images[shown], titles, cols=10, ids=shown, labels=labels[shown]),
-        key="explore_grid", config={"displayModeBar": False},
+        key="explore_grid",
+        config={"displayModeBar": False},
     )
 else:
     st.info("No images match this filter.")
@@ -99,7 +105,8 @@ st.caption(
 )
 st.plotly_chart(
     image_grid(stats.mean_images, list(class_names), cols=10, id_name="class", tile_px=80),
-    key="explore_means", config={"displayModeBar": False},
+    key="explore_means",
+    config={"displayModeBar": False},
 )
 
 # -- pixels ----------------------------------------------------------------------------------------
@@ -119,7 +126,8 @@ with right:
     st.markdown("**Variance of each pixel** across the training images")
     st.plotly_chart(
         heatmap28(stats.variance, colorscale="Viridis", height=320, colorbar_title="variance"),
-        key="explore_variance", config={"displayModeBar": False},
+        key="explore_variance",
+        config={"displayModeBar": False},
     )
     st.caption(
         "Bright pixels change a lot from image to image and carry information; dark ones are "

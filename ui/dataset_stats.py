@@ -68,8 +68,14 @@ def dataset_stats(name: str, _dataset: Dataset) -> DatasetStats:
         train_counts=np.bincount(d.train_labels, minlength=n_classes),
         test_counts=np.bincount(d.test_labels, minlength=n_classes),
     )
-    _frozen(stats.mean_images, stats.variance, stats.hist_counts, stats.hist_edges,
-            stats.train_counts, stats.test_counts)
+    _frozen(
+        stats.mean_images,
+        stats.variance,
+        stats.hist_counts,
+        stats.hist_edges,
+        stats.train_counts,
+        stats.test_counts,
+    )
     return stats
 
 

@@ -33,8 +33,16 @@ DIVERGING = [
 GREYS = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]
 # Ten qualitative colours (plotly's default cycle), one per class.
 CLASS_COLOURS = (
-    "#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A",
-    "#19D3F3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52",
+    "#636EFA",
+    "#EF553B",
+    "#00CC96",
+    "#AB63FA",
+    "#FFA15A",
+    "#19D3F3",
+    "#FF6692",
+    "#B6E880",
+    "#FF97FF",
+    "#FECB52",
 )
 
 _NO_AXIS = dict(visible=False, showgrid=False, zeroline=False)
@@ -101,8 +109,14 @@ class TileLayout:
             y, x = self.origin(k)
             notes.append(
                 dict(
-                    x=x + (SIDE - 1) / 2, y=y - 0.5, text=str(title), showarrow=False,
-                    xref="x", yref="y", yanchor="bottom", font=dict(size=size),
+                    x=x + (SIDE - 1) / 2,
+                    y=y - 0.5,
+                    text=str(title),
+                    showarrow=False,
+                    xref="x",
+                    yref="y",
+                    yanchor="bottom",
+                    font=dict(size=size),
                 )
             )
         return notes
@@ -130,12 +144,14 @@ def _image_layout(
     fig.update_layout(
         height=int(round(height * px_per_unit)) + top + 4,
         margin=dict(l=0, r=right, t=top, b=4),
-        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
         hoverlabel=dict(namelength=-1),
     )
     fig.update_xaxes(**_NO_AXIS, range=[-0.5, width - 0.5], constrain="domain")
-    fig.update_yaxes(**_NO_AXIS, range=[height - 0.5, -0.5], scaleanchor="x", scaleratio=1,
-                     constrain="domain")
+    fig.update_yaxes(
+        **_NO_AXIS, range=[height - 0.5, -0.5], scaleanchor="x", scaleratio=1, constrain="domain"
+    )
 
 
 def _value_range(imgs: np.ndarray) -> tuple[float, float, str]:
@@ -188,8 +204,13 @@ def image_grid(
         customdata = _small_uint(id_canvas[..., None])
     fig.add_trace(
         go.Heatmap(
-            z=z, customdata=customdata, colorscale=GREYS, zmin=zmin, zmax=zmax,
-            showscale=False, hoverongaps=False,
+            z=z,
+            customdata=customdata,
+            colorscale=GREYS,
+            zmin=zmin,
+            zmax=zmax,
+            showscale=False,
+            hoverongaps=False,
             hovertemplate=hover + f"<br>pixel %{{z:{fmt}}}<extra></extra>",
         )
     )
@@ -235,8 +256,14 @@ def templates_figure(
         y0, x0 = grid.origin(k)
         traces.append(
             go.Heatmap(
-                z=templates[k], x0=x0, dx=1, y0=y0, dy=1, customdata=_PIXEL_RC,
-                name=str(class_names[k]), coloraxis="coloraxis",
+                z=templates[k],
+                x0=x0,
+                dx=1,
+                y0=y0,
+                dy=1,
+                customdata=_PIXEL_RC,
+                name=str(class_names[k]),
+                coloraxis="coloraxis",
                 hovertemplate="class %{fullData.name}<br>pixel (row %{customdata[0]}, "
                 "col %{customdata[1]})<br>weight %{z:.4f}<extra></extra>",
             )
@@ -244,7 +271,10 @@ def templates_figure(
     fig = go.Figure(traces)
     fig.update_layout(
         coloraxis=dict(
-            colorscale=DIVERGING, cmin=-m, cmid=0.0, cmax=m,
+            colorscale=DIVERGING,
+            cmin=-m,
+            cmid=0.0,
+            cmax=m,
             colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.9),
         ),
         annotations=grid.annotations(class_names, size=13),
@@ -278,7 +308,9 @@ def heatmap28(
         scale = dict(colorscale=colorscale or GREYS, zmin=0.0, zmax=top if top > 0 else 1.0)
     fig = go.Figure(
         go.Heatmap(
-            z=img, customdata=_PIXEL_RC, **scale,
+            z=img,
+            customdata=_PIXEL_RC,
+            **scale,
             colorbar=dict(thickness=10, len=0.9, title=dict(text=colorbar_title, side="right")),
             hovertemplate="row %{customdata[0]}, col %{customdata[1]}<br>value %{z:.4g}"
             "<extra></extra>",
@@ -291,9 +323,7 @@ def heatmap28(
     return fig
 
 
-def confusion_figure(
-    cm: np.ndarray, class_names: Sequence[str], *, height: int = 520
-) -> go.Figure:
+def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int = 520) -> go.Figure:
     """Annotated confusion matrix: rows true class, columns predicted, cells show counts.
 
     Colour is log(1 + count) so the few mistakes stay visible beside the big diagonal. Heatmap
@@ -310,8 +340,16 @@ def confusion_figure(
     row_totals = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, row_totals, out=np.zeros(cm.shape, float), where=row_totals > 0)
     heat = go.Heatmap(
-        z=np.log1p(cm.astype(np.float64)), x=idx, y=idx, text=cm, texttemplate="%{text}",
-        colorscale="Blues", showscale=False, hoverinfo="skip", xgap=1, ygap=1,
+        z=np.log1p(cm.astype(np.float64)),
+        x=idx,
+        y=idx,
+        text=cm,
+        texttemplate="%{text}",
+        colorscale="Blues",
+        showscale=False,
+        hoverinfo="skip",
+        xgap=1,
+        ygap=1,
     )
     true_i, pred_i = np.meshgrid(idx, idx, indexing="ij")
     customdata = [
@@ -319,10 +357,19 @@ def confusion_figure(
         for t, p in zip(true_i.ravel(), pred_i.ravel(), strict=True)
     ]
     cells = go.Scatter(
-        x=pred_i.ravel(), y=true_i.ravel(), mode="markers", customdata=customdata,
-        marker=dict(symbol="square-open", size=28, color="rgba(0,0,0,0)", opacity=0,
-                    line=dict(width=3, color="#ff7f0e")),
-        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0)),
+        x=pred_i.ravel(),
+        y=true_i.ravel(),
+        mode="markers",
+        customdata=customdata,
+        marker=dict(
+            symbol="square-open",
+            size=28,
+            color="rgba(0,0,0,0)",
+            opacity=0,
+            line=dict(width=3, color="#ff7f0e"),
+        ),
+        selected=dict(marker=dict(opacity=1)),
+        unselected=dict(marker=dict(opacity=0)),
         hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}<br>"
         "%{customdata[2]} images (%{customdata[3]:.1%} of true %{customdata[0]})"
         "<extra></extra>",
@@ -330,12 +377,20 @@ def confusion_figure(
     )
     fig = go.Figure([heat, cells])
     axis = dict(tickmode="array", tickvals=idx, ticktext=names, showgrid=False, zeroline=False)
-    fig.update_xaxes(**axis, title="predicted", side="top", range=[-0.5, n - 0.5],
-                     constrain="domain")
-    fig.update_yaxes(**axis, title="true", range=[n - 0.5, -0.5], scaleanchor="x",
-                     constrain="domain")
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=50, b=10), hovermode="closest",
-                      hoverdistance=-1, clickmode="event+select", dragmode=False)
+    fig.update_xaxes(
+        **axis, title="predicted", side="top", range=[-0.5, n - 0.5], constrain="domain"
+    )
+    fig.update_yaxes(
+        **axis, title="true", range=[n - 0.5, -0.5], scaleanchor="x", constrain="domain"
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=50, b=10),
+        hovermode="closest",
+        hoverdistance=-1,
+        clickmode="event+select",
+        dragmode=False,
+    )
     return fig
 
 
@@ -356,26 +411,35 @@ def confusion_cell_from_selection(selection) -> tuple[int, int] | None:
 
 
 def class_distribution_figure(
-    train_counts: np.ndarray, test_counts: np.ndarray, class_names: Sequence[str],
-    *, height: int = 320,
+    train_counts: np.ndarray,
+    test_counts: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    height: int = 320,
 ) -> go.Figure:
     """Share of each class in the train and test splits, side by side (hover: count, share)."""
     names = [str(c) for c in class_names]
     fig = go.Figure()
     for split, counts, colour in (
-        ("train", np.asarray(train_counts), "#4C78A8"), ("test", np.asarray(test_counts), "#F58518")
+        ("train", np.asarray(train_counts), "#4C78A8"),
+        ("test", np.asarray(test_counts), "#F58518"),
     ):
         total = max(int(counts.sum()), 1)
         fig.add_trace(
             go.Bar(
-                x=names, y=counts / total, name=f"{split} ({total:,} images)",
-                marker_color=colour, customdata=counts,
+                x=names,
+                y=counts / total,
+                name=f"{split} ({total:,} images)",
+                marker_color=colour,
+                customdata=counts,
                 hovertemplate=f"{split}: class %{{x}}<br>%{{customdata:,}} images "
                 "(%{y:.2%})<extra></extra>",
             )
         )
     fig.update_layout(
-        barmode="group", height=height, margin=dict(l=10, r=10, t=10, b=10),
+        barmode="group",
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
         yaxis=dict(title="share of split", tickformat=".0%"),
         xaxis=dict(title="class", type="category"),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
@@ -405,16 +469,25 @@ def pixel_histogram_figure(
     share_ref = "%{customdata:.2%}" if edges is None else "%{customdata[0]:.2%}"
     fig = go.Figure(
         go.Bar(
-            x=x, y=counts, width=width, customdata=customdata,
-            marker_color="#4C78A8", marker_line_width=0,
+            x=x,
+            y=counts,
+            width=width,
+            customdata=customdata,
+            marker_color="#4C78A8",
+            marker_line_width=0,
             hovertemplate=where + f"<br>%{{y:,}} pixels ({share_ref})<extra></extra>",
         )
     )
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=10, b=10), bargap=0.05,
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        bargap=0.05,
         xaxis=dict(title=x_title),
-        yaxis=dict(title="pixels" + (" (log scale)" if log_y else ""),
-                   type="log" if log_y else "linear", dtick=1 if log_y else None),
+        yaxis=dict(
+            title="pixels" + (" (log scale)" if log_y else ""),
+            type="log" if log_y else "linear",
+            dtick=1 if log_y else None,
+        ),
     )
     return fig
 
@@ -441,14 +514,18 @@ def pca_figure(
         mask = labels == k
         fig.add_trace(
             go.Scattergl(
-                x=proj[mask, 0], y=proj[mask, 1], mode="markers", name=str(name),
+                x=proj[mask, 0],
+                y=proj[mask, 1],
+                mode="markers",
+                name=str(name),
                 customdata=index[mask],
                 marker=dict(size=4, opacity=0.7, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
                 hovertemplate=f"class {name}<br>image #%{{customdata}}<extra></extra>",
             )
         )
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=10, b=10),
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(title="principal component 1", zeroline=False),
         yaxis=dict(title="principal component 2", zeroline=False),
         legend=dict(title="class", itemsizing="constant"),
@@ -464,12 +541,16 @@ def bias_figure(b: np.ndarray, class_names: Sequence[str], *, height: int = 260)
     names = [str(c) for c in class_names]
     fig = go.Figure(
         go.Bar(
-            x=names, y=b, marker_color=np.where(b >= 0, "rgb(178,24,43)", "rgb(33,102,172)"),
+            x=names,
+            y=b,
+            marker_color=np.where(b >= 0, "rgb(178,24,43)", "rgb(33,102,172)"),
             hovertemplate="class %{x}<br>bias %{y:.4f}<extra></extra>",
         )
     )
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(title="class", type="category"), yaxis=dict(title="bias b_k"),
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title="class", type="category"),
+        yaxis=dict(title="bias b_k"),
     )
     return fig
