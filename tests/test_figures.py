@@ -105,8 +105,12 @@ def test_image_grid_checks_titles():
 
 def test_image_grid_payload_stays_small():
     """Fifty images on one page must not ship megabytes to the browser."""
-    fig = figures.image_grid(_images(50), [str(i) for i in range(50)],
-                             ids=np.arange(50) + 59_000, labels=np.arange(50) % 10)
+    fig = figures.image_grid(
+        _images(50),
+        [str(i) for i in range(50)],
+        ids=np.arange(50) + 59_000,
+        labels=np.arange(50) % 10,
+    )
     assert len(pio.to_json(fig, validate=False)) < 800_000
 
 

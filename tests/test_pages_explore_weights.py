@@ -36,8 +36,16 @@ def _charts(at: AppTest) -> dict[str, dict]:
 def _array(value) -> np.ndarray:
     """A plotly JSON array: plain list or base64 typed-array spec."""
     if isinstance(value, dict) and "bdata" in value:
-        dtype = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "u1": np.uint8,
-                 "i2": np.int16, "u2": np.uint16, "i4": np.int32, "u4": np.uint32}[value["dtype"]]
+        dtype = {
+            "f4": np.float32,
+            "f8": np.float64,
+            "i1": np.int8,
+            "u1": np.uint8,
+            "i2": np.int16,
+            "u2": np.uint16,
+            "i4": np.int32,
+            "u4": np.uint32,
+        }[value["dtype"]]
         flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=dtype)
         shape = value.get("shape")
         return flat.reshape([int(s) for s in str(shape).split(",")]) if shape else flat
@@ -59,8 +67,14 @@ def test_explore_renders_all_charts(explore):
     assert not explore.exception
     assert not explore.error
     charts = _charts(explore)
-    for key in ("explore_grid", "explore_distribution", "explore_means", "explore_histogram",
-                "explore_variance", "explore_pca"):
+    for key in (
+        "explore_grid",
+        "explore_distribution",
+        "explore_means",
+        "explore_histogram",
+        "explore_variance",
+        "explore_pca",
+    ):
         assert key in charts, key
     grid = charts["explore_grid"]
     assert len(grid["data"]) == 1 and grid["data"][0]["type"] == "heatmap"
@@ -135,8 +149,10 @@ def test_weights_snapshot_slider_for_a_trained_model():
     from ui import state
 
     rng = np.random.default_rng(0)
-    snapshots = [(e, rng.normal(0, 0.01 * e, (784, 10)).astype(np.float32),
-                  np.zeros(10, np.float32)) for e in (1, 2, 3)]
+    snapshots = [
+        (e, rng.normal(0, 0.01 * e, (784, 10)).astype(np.float32), np.zeros(10, np.float32))
+        for e in (1, 2, 3)
+    ]
     model = SoftmaxRegression(snapshots[-1][1], snapshots[-1][2])
     entry = state.ModelEntry("Run 1 (test)", model, "mnist", "trained", 0.9, snapshots)
     at = _app()
