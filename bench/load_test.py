@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -292,6 +293,16 @@ def table(rounds: list[Round], epochs: int, cap: str) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _server(args) -> Iterator[tuple[str, int | None]]:
+    """(url, pid) of the server to load: the one given by --url, else a new one for the block."""
+    if args.url:
+        yield args.url, args.pid
+        return
+    with Server() as server:
+        yield server.url, server.pid
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10])
@@ -316,49 +327,19 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     cap = os.environ.get("MNIST_LAB_MAX_CONCURRENT_RUNS", "2")
+    # Rounds that share a server: all of them, or each alone with --fresh-server (then a
+    # round's VmHWM is its own).
+    groups = [[n] for n in args.sessions] if args.fresh_server else [args.sessions]
     rounds = []
     with sync_playwright() as pw:
         browser = launch_browser(pw)
         try:
-            if args.url:
-                for n in args.sessions:
-                    rounds.append(
-                        run_round(
-                            browser,
-                            args.url,
-                            n,
-                            args.epochs,
-                            args.timeout,
-                            args.pid,
-                            args.debug_dir,
-                        )
-                    )
-            elif args.fresh_server:
-                for n in args.sessions:
-                    with Server() as server:
+            for group in groups:
+                with _server(args) as (url, pid):
+                    for n in group:
                         rounds.append(
                             run_round(
-                                browser,
-                                server.url,
-                                n,
-                                args.epochs,
-                                args.timeout,
-                                server.pid,
-                                args.debug_dir,
-                            )
-                        )
-            else:
-                with Server() as server:
-                    for n in args.sessions:
-                        rounds.append(
-                            run_round(
-                                browser,
-                                server.url,
-                                n,
-                                args.epochs,
-                                args.timeout,
-                                server.pid,
-                                args.debug_dir,
+                                browser, url, n, args.epochs, args.timeout, pid, args.debug_dir
                             )
                         )
         finally:
