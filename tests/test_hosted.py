@@ -16,9 +16,13 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 import numpy as np
 import pytest
-import tomllib
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
 from core.datasets import load_dataset
