@@ -315,6 +315,8 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.last_step_event: StepEvent | None = None
+        # Loss of the latest minibatch (StepEvents average over log_every steps).
+        self.last_batch_loss: float | None = None
         self._win_loss = 0.0
         self._win_correct = 0
         self._win_seen = 0
@@ -512,6 +514,7 @@ class Trainer:
 
         self.global_step += 1
         self.batch_in_epoch += 1
+        self.last_batch_loss = loss
         self._win_loss += loss
         self._win_correct += correct
         self._win_seen += B

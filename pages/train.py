@@ -18,7 +18,14 @@ from ui.charts import (
 )
 from ui.figures import confusion_figure, image_grid, templates_figure
 from ui.page import dataset_or_stop, start_page
-from ui.training import PAUSED, QUEUED, RUNNING, session_runs, training_slots
+from ui.training import (
+    PAUSED,
+    QUEUED,
+    RUNNING,
+    collect_finished_run,
+    session_runs,
+    training_slots,
+)
 
 start_page()
 dataset_name = st.session_state[state.DATASET]
@@ -52,6 +59,8 @@ are scored; the loss curve in between is the minibatch loss every *k* steps.
     )
 
 runs = session_runs()
+# Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
+METRIC_PX = 150
 n_train = len(dataset.train_labels)
 
 
@@ -90,11 +99,11 @@ def _settings_form() -> TrainConfig | None:
     form = st.session_state[state.TRAIN_FORM]
     values = dict(form)
     with st.form("train_settings", border=True):
-        for col, (key, label, low, high, help_text) in zip(
-            st.columns(len(FORM_FIELDS)), FORM_FIELDS, strict=True
-        ):
+        # Two rows of three: six inputs in one row are cut off on a 1024 px projector.
+        cells = [cell for _ in range(2) for cell in st.columns(3)]
+        for cell, (key, label, low, high, help_text) in zip(cells, FORM_FIELDS, strict=True):
             kind = type(low)
-            values[key] = col.number_input(
+            values[key] = cell.number_input(
                 label,
                 min_value=low,
                 max_value=n_train if high is None else high,
@@ -116,8 +125,16 @@ def _settings_form() -> TrainConfig | None:
     return config
 
 
+def _end_live_run() -> None:
+    """Stop the live run, if any, and keep its record: nothing is thrown away silently."""
+    if runs.current is not None and not runs.collected:
+        runs.shutdown()
+        collect_finished_run()
+
+
 config = _settings_form()
 if config is not None:
+    _end_live_run()
     runs.start(config, dataset)
     st.rerun()  # so the sidebar, drawn before the page, shows the new run too
 
@@ -125,26 +142,24 @@ run = runs.current
 live = run is not None and not runs.collected
 status = run.view().status if live else None
 
-controls = st.columns([1.1, 1.1, 1.3, 1.1, 3])
+controls = st.container(horizontal=True)
 if status == PAUSED:
-    if controls[0].button("⏯️ Resume", width="stretch"):
+    if controls.button("⏯️ Resume"):
         run.resume()
         st.rerun()
-elif controls[0].button("⏸️ Pause", width="stretch", disabled=status not in (RUNNING, QUEUED)):
+elif controls.button("⏸️ Pause", disabled=status not in (RUNNING, QUEUED)):
     run.pause()
     st.rerun()
-if controls[1].button(
+if controls.button(
     "⏹️ Stop",
-    width="stretch",
     disabled=not live,
     help="End the run now; the weights so far become a model if an epoch ended.",
 ):
     run.stop()
     run.join(timeout=5)
     st.rerun()
-if controls[2].button(
+if controls.button(
     "⏭️ One step",
-    width="stretch",
     disabled=live and status != PAUSED,
     help="Train one minibatch. Starts a paused run if none is going.",
 ):
@@ -154,13 +169,13 @@ if controls[2].button(
         form = st.session_state[state.TRAIN_FORM]
         runs.start(TrainConfig(**form), dataset, paused=True).step_once()
     st.rerun()
-if controls[3].button(
+if controls.button(
     "↩️ Reset",
-    width="stretch",
-    help="Stop any run, clear the live view and restore the notebook's settings.",
+    help="Stop any run (it stays in the runs table), clear the live view and restore the "
+    "notebook's settings.",
 ):
-    runs.shutdown()
-    runs.current, runs.collected = None, True
+    _end_live_run()
+    runs.current = None
     st.session_state[state.TRAIN_FORM] = state.default_train_form()
     st.rerun()
 
@@ -190,16 +205,23 @@ def live_panel() -> None:
         f"{view.config.epochs} · step {view.global_step:,} of {view.total_steps:,}{eta_text}",
     )
     last = view.history[-1] if view.history else None
-    cols = st.columns(4)
-    cols[0].metric("Steps per second", f"{view.steps_per_sec:,.0f}")
-    cols[1].metric("Minibatch loss", f"{view.step_losses[-1][1]:.4f}" if view.step_losses else "–")
-    cols[2].metric("Train accuracy", f"{last['train_acc']:.2%}" if last else "–")
-    cols[3].metric("Test accuracy", f"{last['test_acc']:.2%}" if last else "–")
+    batch_loss = view.last_batch_loss
+    metrics = st.container(horizontal=True)
+    metrics.metric("Steps per second", f"{view.steps_per_sec:,.0f}", width=METRIC_PX)
+    metrics.metric(
+        "Minibatch loss", "–" if batch_loss is None else f"{batch_loss:.4f}", width=METRIC_PX
+    )
+    metrics.metric("Train accuracy", f"{last['train_acc']:.2%}" if last else "–", width=METRIC_PX)
+    metrics.metric("Test accuracy", f"{last['test_acc']:.2%}" if last else "–", width=METRIC_PX)
     left, right = st.columns(2)
     left.plotly_chart(
-        step_loss_figure(view.step_losses, steps_per_epoch, view.history), key="live_loss"
+        step_loss_figure(view.step_losses, steps_per_epoch, view.history, view.config.log_every),
+        key="live_loss",
     )
-    right.plotly_chart(epoch_metric_figure(view.history, "acc"), key="live_acc")
+    right.plotly_chart(
+        epoch_metric_figure(view.history, "acc", on_mnist=view.dataset == "mnist"),
+        key="live_acc",
+    )
     W = view.latest_W if view.latest_W is not None else None
     if W is not None:
         st.plotly_chart(templates_figure(W, dataset.class_names), key="live_templates")
@@ -216,26 +238,31 @@ def _results(record: state.RunRecord) -> None:
     if record.outcome in ("diverged", "failed"):
         st.error(f"💥 {record.message}")
     elif record.outcome == "stopped":
-        st.warning(f"{record.message} (after {len(record.history)} epochs)")
+        done = len(record.history)
+        st.warning(f"{record.message} after {done} epoch{'s' if done != 1 else ''}.")
     if not record.history:
         st.caption("No epoch finished, so there is no model from this run.")
         return
     last = record.history[-1]
-    cols = st.columns(5)
-    cols[0].metric("Time", f"{record.seconds:.1f} s")
-    cols[1].metric("Train loss", f"{last['train_loss']:.4f}")
-    cols[2].metric("Train accuracy", f"{last['train_acc']:.2%}")
-    cols[3].metric("Test loss", f"{last['test_loss']:.4f}")
-    cols[4].metric(
+    metrics = st.container(horizontal=True)
+    metrics.metric("Time", f"{record.seconds:.1f} s", width=METRIC_PX)
+    metrics.metric("Train loss", f"{last['train_loss']:.4f}", width=METRIC_PX)
+    metrics.metric("Train accuracy", f"{last['train_acc']:.2%}", width=METRIC_PX)
+    metrics.metric("Test loss", f"{last['test_loss']:.4f}", width=METRIC_PX)
+    metrics.metric(
         "Test accuracy",
         f"{last['test_acc']:.2%}",
         delta=f"{(last['test_acc'] - NOTEBOOK_TEST_ACC) * 100:+.2f} pts vs notebook"
         if record.dataset == "mnist"
         else None,
+        width=METRIC_PX + 60,
     )
     left, right = st.columns(2)
     left.plotly_chart(epoch_metric_figure(record.history, "loss"), key="result_loss")
-    right.plotly_chart(epoch_metric_figure(record.history, "acc"), key="result_acc")
+    right.plotly_chart(
+        epoch_metric_figure(record.history, "acc", on_mnist=record.dataset == "mnist"),
+        key="result_acc",
+    )
 
 
 def _confusion(entry: state.ModelEntry) -> None:
@@ -286,8 +313,9 @@ def _confusion(entry: state.ModelEntry) -> None:
 
 
 finished = st.session_state[state.RUNS]
-if finished and not live:
-    _results(finished[-1])
+on_this_dataset = [r for r in finished if r.dataset == dataset_name]
+if on_this_dataset and not live:
+    _results(on_this_dataset[-1])
 entry = state.current_model()
 if not live and entry is not None and entry.dataset == dataset_name:
     _confusion(entry)
@@ -303,8 +331,8 @@ table = pd.DataFrame(
             "outcome": r.outcome,
             **{k: r.config[k] for k in ("lr", "batch_size", "epochs", "init_scale", "l2", "seed")},
             "epochs done": len(r.history),
-            "test acc": r.history[-1]["test_acc"] if r.history else None,
-            "test loss": r.history[-1]["test_loss"] if r.history else None,
+            "test acc (%)": 100 * r.history[-1]["test_acc"] if r.history else float("nan"),
+            "test loss": r.history[-1]["test_loss"] if r.history else float("nan"),
             "seconds": round(r.seconds, 1),
         }
         for r in finished
@@ -314,5 +342,8 @@ if finished:
     st.dataframe(
         table,
         hide_index=True,
-        column_config={"test acc": st.column_config.NumberColumn(format="percent")},
+        column_config={
+            "test acc (%)": st.column_config.NumberColumn(format="%.2f"),
+            "test loss": st.column_config.NumberColumn(format="%.4f"),
+        },
     )

@@ -8,6 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 NOTEBOOK_TEST_ACC = 0.9241
+TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#d62728"
+# Distinct hues per run (Streamlit's theme would draw them in shades of one colour).
+RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 
@@ -23,7 +26,10 @@ def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:
 
 
 def step_loss_figure(
-    step_losses: Sequence[tuple[int, float]], steps_per_epoch: int, history: Sequence[dict] = ()
+    step_losses: Sequence[tuple[int, float]],
+    steps_per_epoch: int,
+    history: Sequence[dict] = (),
+    log_every: int = 50,
 ) -> go.Figure:
     """Minibatch loss every k steps, with the full train and test loss after each epoch.
 
@@ -50,29 +56,35 @@ def step_loss_figure(
         )
     fig.update_xaxes(title="epoch", rangemode="tozero")
     fig.update_yaxes(title="cross-entropy", rangemode="tozero")
-    return _layout(fig, "Loss: minibatches every k steps, whole sets each epoch")
+    return _layout(fig, f"Loss: minibatches (every {log_every} steps), whole sets per epoch")
 
 
-def epoch_metric_figure(history: Sequence[dict], metric: str) -> go.Figure:
-    """Train and test `metric` ("acc" or "loss") per epoch, over the full sets."""
+def epoch_metric_figure(history: Sequence[dict], metric: str, on_mnist: bool = True) -> go.Figure:
+    """Train and test `metric` ("acc" or "loss") per epoch, over the full sets; accuracy on
+    MNIST also shows the notebook's test result."""
     fig = go.Figure()
     epochs = [h["epoch"] for h in history]
-    for split, dash in (("train", None), ("test", "dot")):
+    for split, color, dash in (("train", TRAIN_COLOR, None), ("test", TEST_COLOR, "dot")):
         fig.add_scatter(
             x=epochs,
             y=[h[f"{split}_{metric}"] for h in history],
             mode="lines+markers",
             name=split,
-            line={"dash": dash},
+            line={"dash": dash, "color": color},
         )
     if metric == "acc":
-        fig.add_hline(
-            y=NOTEBOOK_TEST_ACC,
-            line={"color": "grey", "dash": "dash", "width": 1},
-            annotation_text="notebook 92.41%",
-            annotation_position="bottom right",
-        )
+        if on_mnist:
+            fig.add_hline(
+                y=NOTEBOOK_TEST_ACC,
+                line={"color": "grey", "dash": "dash", "width": 1},
+                annotation_text="notebook 92.41%",
+                annotation_position="top left",
+            )
         fig.update_yaxes(tickformat=".1%")
+        if not history:  # nothing yet: a sensible empty frame rather than autorange's guess
+            fig.update_yaxes(range=[0.8, 1.0])
+    if not history:
+        fig.update_xaxes(range=[0.5, 5.5])
     fig.update_xaxes(title="epoch", dtick=1 if len(epochs) <= 20 else None)
     title = "Accuracy per epoch" if metric == "acc" else "Loss per epoch"
     return _layout(fig, title)
@@ -81,12 +93,13 @@ def epoch_metric_figure(history: Sequence[dict], metric: str) -> go.Figure:
 def runs_overlay_figure(runs: Sequence, metric: str = "test_acc") -> go.Figure:
     """One line per run of the session: `metric` per epoch, to compare settings."""
     fig = go.Figure()
-    for run in runs:
+    for i, run in enumerate(runs):
         fig.add_scatter(
             x=[h["epoch"] for h in run.history],
             y=[h[metric] for h in run.history],
             mode="lines+markers",
             name=run.name,
+            line={"color": RUN_COLORS[i % len(RUN_COLORS)]},
         )
     if metric.endswith("acc"):
         fig.update_yaxes(tickformat=".1%")

@@ -68,6 +68,28 @@ def training_slots() -> TrainingSlots:
     return TrainingSlots(slot_capacity_from_env())
 
 
+class Stopwatch:
+    """Seconds spent between start() and stop(), over any number of such stretches."""
+
+    def __init__(self):
+        self._total = 0.0
+        self._since: float | None = None
+
+    def start(self) -> None:
+        if self._since is None:
+            self._since = time.perf_counter()
+
+    def stop(self) -> None:
+        if self._since is not None:
+            self._total += time.perf_counter() - self._since
+            self._since = None
+
+    @property
+    def seconds(self) -> float:
+        running = 0.0 if self._since is None else time.perf_counter() - self._since
+        return self._total + running
+
+
 @dataclass
 class RunView:
     """A copy of a run's progress, safe to render while the thread goes on."""
@@ -80,7 +102,8 @@ class RunView:
     global_step: int
     total_steps: int
     epoch: int
-    elapsed: float
+    elapsed: float  # seconds spent training (pauses excluded)
+    last_batch_loss: float | None
     steps_per_sec: float
     step_losses: list[tuple[int, float]]
     step_accs: list[tuple[int, float]]
@@ -94,7 +117,7 @@ class RunView:
 
     @property
     def eta_seconds(self) -> float | None:
-        if self.steps_per_sec <= 0 or self.status in FINAL_STATUSES:
+        if self.steps_per_sec <= 0 or self.status != RUNNING:
             return None
         return (self.total_steps - self.global_step) / self.steps_per_sec
 
@@ -124,7 +147,7 @@ class BackgroundRun:
         self._history: list[dict] = []
         self._snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
         self._latest_W: np.ndarray | None = None
-        self._elapsed = 0.0
+        self._clock = Stopwatch()
         self._rate = 0.0
         self._thread = threading.Thread(target=self._work, name=f"train-{name}", daemon=True)
 
@@ -177,7 +200,8 @@ class BackgroundRun:
                 global_step=state["global_step"],
                 total_steps=state["total_steps"],
                 epoch=state["epoch"],
-                elapsed=self._elapsed,
+                elapsed=self._clock.seconds,
+                last_batch_loss=self._trainer.last_batch_loss,
                 steps_per_sec=self._rate,
                 step_losses=list(self._step_losses),
                 step_accs=list(self._step_accs),
@@ -203,37 +227,44 @@ class BackgroundRun:
             self._slots.release()
 
     def _train(self) -> None:
-        active_since = time.perf_counter()
-        window_start, window_steps = active_since, 0
-        while True:
-            if self._stop.is_set():
-                self._finish(STOPPED, "Stopped by you.")
-                return
-            if not self._unpaused.is_set():
-                with self._lock:
-                    single = self._single_steps > 0
-                    if single:
-                        self._single_steps -= 1
-                if not single:
-                    self._elapsed += time.perf_counter() - active_since
-                    self._unpaused.wait(0.1)
-                    active_since = time.perf_counter()
-                    window_start, window_steps = active_since, 0
-                    continue
-            events = self._trainer.step()
-            window_steps += 1
-            now = time.perf_counter()
-            if now - window_start >= 0.5:
-                self._rate = window_steps / (now - window_start)
-                window_start, window_steps = now, 0
-            for event in events:
-                if self._record(event):
-                    self._elapsed += time.perf_counter() - active_since
+        window_start, window_steps = time.perf_counter(), 0
+        try:
+            while True:
+                if self._stop.is_set():
+                    self._finish(STOPPED, "Stopped by you")
                     return
-            if self._trainer.done:
-                self._elapsed += time.perf_counter() - active_since
-                self._finish(FINISHED, "")
-                return
+                single = False
+                if not self._unpaused.is_set():
+                    with self._lock:
+                        single = self._single_steps > 0
+                        if single:
+                            self._single_steps -= 1
+                    if not single:
+                        self._clock.stop()
+                        self._unpaused.wait(0.1)
+                        window_start, window_steps = time.perf_counter(), 0
+                        continue
+                self._clock.start()
+                events = self._trainer.step()
+                if single and not any(isinstance(e, StepEvent) for e in events):
+                    # Stepping by hand: show every step's loss, not only every log_every-th.
+                    with self._lock:
+                        self._step_losses.append(
+                            (self._trainer.global_step, float(self._trainer.last_batch_loss))
+                        )
+                window_steps += 1
+                now = time.perf_counter()
+                if now - window_start >= 0.5:
+                    self._rate = window_steps / (now - window_start)
+                    window_start, window_steps = now, 0
+                for event in events:
+                    if self._record(event):  # the DoneEvent, always last
+                        return
+                if self._trainer.done:
+                    self._finish(FINISHED, "")
+                    return
+        finally:
+            self._clock.stop()
 
     def _record(self, event) -> bool:
         """Store one trainer event; True when the run is over."""
