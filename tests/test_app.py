@@ -241,3 +241,37 @@ def test_a_test_image_by_index_is_scored_against_its_label(app):
     assert not app.exception
     mnist = load_dataset("mnist")
     assert f"label says {mnist.test_labels[0]}" in headline(app) or "right" in headline(app)
+
+
+def test_starting_over_a_paused_run_keeps_the_paused_run_in_the_history(app):
+    train_page(app, epochs=100)
+    click(app, "Start training")
+    click(app, "Pause")
+    click(app, "Start training")
+    records = app.session_state[state.RUNS]
+    assert [r.name for r in records] == ["Run 1"]
+    assert records[0].outcome == "stopped"
+    assert "Running" in progress_text(app) or "Queued" in progress_text(app)
+    click(app, "Reset")
+    assert [r.name for r in app.session_state[state.RUNS]] == ["Run 1", "Run 2"]
+    assert not app.get("progress")
+
+
+def test_one_step_shows_the_minibatch_loss_of_that_step(app):
+    train_page(app)
+    click(app, "One step")
+    time.sleep(0.3)
+    app.run()
+    loss = next(m.value for m in app.metric if m.label == "Minibatch loss")
+    assert loss != "–" and 1.0 < float(loss) < 3.0  # about ln(10) at the start
+    assert "left" not in progress_text(app), "no ETA while paused"
+
+
+def test_results_follow_the_dataset_shown(app):
+    train_page(app, epochs=1)
+    click(app, "Start training")
+    wait_for_runs(app, 1)
+    assert any(s.value == "Result of Run 1" for s in app.subheader)
+    app.session_state[state.DATASET] = "fashion-mnist"
+    app.run()
+    assert not any(s.value.startswith("Result of") for s in app.subheader)
