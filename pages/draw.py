@@ -10,7 +10,7 @@ from core.preprocess import EmptyCanvasError, preprocess_steps
 from ui import state
 from ui.charts import class_bar_figure, logit_parts_figure
 from ui.figures import heatmap28
-from ui.page import dataset_or_stop, start_page
+from ui.page import dataset_or_stop, start_page, with_article
 
 CANVAS_PX = 280
 # Plotly's toolbar covers chart titles on touch screens, where it is always shown.
@@ -37,6 +37,11 @@ if entry.dataset != "mnist":
     )
 mnist = dataset_or_stop("mnist")
 class_names = entry.model.classes or mnist.class_names
+
+
+def _percent(p: float) -> str:
+    """A probability for the headline; never a rounded-up '100.0%'."""
+    return ">99.9%" if p > 0.999 else f"{p:.1%}"
 
 
 def _tile(image: np.ndarray, size: int = 140) -> np.ndarray:
@@ -67,7 +72,14 @@ true_label: int | None = None
 
 with left:
     if source == SOURCE_DRAW:
-        brush = st.slider("Brush width", 6, 40, 20, help="MNIST strokes are about 2-3 px of 28.")
+        brush = st.slider(
+            "Brush width",
+            6,
+            40,
+            20,
+            help="MNIST strokes are 2-3 px of 28, about 20 px on this 280 px canvas (the default):"
+            " much thinner or thicker strokes look less like the digits the model learned from.",
+        )
         result = st_canvas(
             stroke_width=brush,
             stroke_color="#FFFFFF",
@@ -107,8 +119,25 @@ with left:
         st.image(_tile(image, 252), caption=f"Test image #{index}, labelled {true_label}")
 
 with right:
-    if source == SOURCE_DRAW and image is not None:
-        st.markdown("**From canvas to MNIST digit**")
+    if image is None:
+        st.stop()
+    x = image.reshape(1, 784)
+    probs = entry.model.predict_proba(x)[0]
+    top = int(np.argmax(probs))
+    headline = f"### It's {with_article(f'**{class_names[top]}**')} — {_percent(probs[top])} sure"
+    if true_label is not None:
+        verdict = (
+            "✅ right" if top == true_label else f"❌ the label says {class_names[true_label]}"
+        )
+        headline += f" ({verdict})"
+    st.markdown(headline)
+    st.plotly_chart(
+        class_bar_figure(probs, class_names, "Probability of each class", highlight=top),
+        key="probabilities",
+        config=CHART_CONFIG,
+    )
+    if source == SOURCE_DRAW:
+        st.markdown("**From canvas to MNIST digit** (grey: outside the cropped ink)")
         cols = st.columns(4)
         shown = [
             (steps.gray, f"canvas {steps.gray.shape[1]}×{steps.gray.shape[0]}"),
@@ -124,24 +153,6 @@ with right:
         ]
         for col, (picture, caption) in zip(cols, shown, strict=True):
             col.image(_tile(picture), caption=caption, width="stretch")
-    if image is None:
-        st.stop()
-
-    x = image.reshape(1, 784)
-    probs = entry.model.predict_proba(x)[0]
-    top = int(np.argmax(probs))
-    headline = f"### It's a **{class_names[top]}** — {probs[top]:.1%} sure"
-    if true_label is not None:
-        verdict = (
-            "✅ right" if top == true_label else f"❌ the label says {class_names[true_label]}"
-        )
-        headline += f" ({verdict})"
-    st.markdown(headline)
-    st.plotly_chart(
-        class_bar_figure(probs, class_names, "Probability of each class", highlight=top),
-        key="probabilities",
-        config=CHART_CONFIG,
-    )
 
 st.subheader("The evidence")
 st.caption(
@@ -162,6 +173,14 @@ for col, k in zip(cols, ranked, strict=True):
         key=f"evidence_{k}",
         config=CHART_CONFIG,
     )
+pixel_sum = evidence.sum(axis=0)
 st.plotly_chart(
-    logit_parts_figure(evidence.sum(axis=0), b, class_names), key="logit_parts", config=CHART_CONFIG
+    logit_parts_figure(pixel_sum, b, class_names), key="logit_parts", config=CHART_CONFIG
 )
+by_pixels = int(np.argmax(pixel_sum))
+if by_pixels != top:
+    st.info(
+        f"The pixels alone favour {class_names[by_pixels]}, but the biases tip it to "
+        f"{class_names[top]} (b = {b[by_pixels]:+.2f} against {b[top]:+.2f}). A bias is the "
+        "score a class gets before any pixel is seen: the model learned it from the training set."
+    )

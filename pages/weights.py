@@ -9,7 +9,7 @@ from ui import state
 from ui.dataset_stats import dataset_stats
 from ui.figures import bias_figure, heatmap28, templates_figure
 from ui.loaders import load_shared_dataset
-from ui.page import start_page
+from ui.page import start_page, with_article
 from ui.state import MAX_MODELS_WITH_SNAPSHOTS
 
 start_page()
@@ -47,7 +47,10 @@ except DatasetError as err:
     dataset_problem = str(err)
 
 acc = "" if entry.test_acc is None else f", {entry.test_acc:.2%} test accuracy"
-st.caption(f"Model: **{entry.name}** ({entry.origin}, trained on {entry.dataset}{acc}).")
+st.caption(
+    f"Model: **{entry.name}** ({state.ORIGIN_TEXT[entry.origin].lower()}, "
+    f"{state.DATASET_TITLES[entry.dataset]}{acc})."
+)
 
 with st.expander("The maths: how templates turn into a prediction"):
     st.markdown(
@@ -114,7 +117,7 @@ else:
     cols[1].warning(f"The mean image needs the {entry.dataset} dataset: {dataset_problem}")
 
 # -- pairs -----------------------------------------------------------------------------------------
-st.subheader("Why a 4 is not a 9: difference templates")
+pair_heading = st.empty()  # filled in once the pair is picked
 default_a, default_b = (4, 9) if n_classes > 9 else (0, 1)
 left, right = st.columns(2)
 a = left.selectbox(
@@ -130,6 +133,10 @@ b_idx = right.selectbox(
     index=default_b,
     format_func=lambda j: class_names[j],
     key="weights_pair_b",
+)
+pair_heading.subheader(
+    f"Why {with_article(class_names[a])} is not {with_article(class_names[b_idx])}: "
+    "difference templates"
 )
 if a == b_idx:
     st.info("Pick two different classes.")
@@ -163,9 +170,13 @@ else:
 st.subheader("Watch the templates form")
 snapshots = entry.snapshots
 if not snapshots:
+    why = (
+        f"only the {MAX_MODELS_WITH_SNAPSHOTS} newest models trained in this session keep them"
+        if entry.origin == "trained"
+        else "only models trained in this session have them"
+    )
     st.info(
-        f"**{entry.name}** has no per-epoch snapshots: only the "
-        f"{MAX_MODELS_WITH_SNAPSHOTS} newest models trained in this session keep them. "
+        f"**{entry.name}** has no per-epoch snapshots: {why}. "
         "Train a model to watch its templates emerge epoch by epoch."
     )
     st.page_link("pages/train.py", label="Go to the Train page", icon="🏋️")

@@ -23,6 +23,11 @@ def start_page() -> None:
     render_sidebar()
 
 
+def with_article(name: str) -> str:
+    """'a 7', 'an 8', 'an Ankle boot': the article that a class name takes when read aloud."""
+    return f"{'an' if name[:1].lower() in 'aeiou8' else 'a'} {name}"
+
+
 def dataset_or_stop(name: str) -> Dataset:
     """The shared dataset `name`; where it cannot be loaded, say why and end the page there."""
     try:

@@ -62,11 +62,10 @@ def _model_picker() -> None:
         _persistent_selectbox("Current model", list(models), state.CURRENT_MODEL)
         entry = state.current_model()
         acc = "not measured" if entry.test_acc is None else f"{entry.test_acc:.2%}"
-        st.caption(
-            f"{entry.origin.capitalize()} · trained on {entry.dataset} · test accuracy {acc}"
-        )
+        title = state.DATASET_TITLES[entry.dataset]
+        st.caption(f"{state.ORIGIN_TEXT[entry.origin]} · {title} · test accuracy {acc}")
         if entry.dataset != st.session_state[state.DATASET]:
-            st.caption(f"⚠️ This model was trained on {entry.dataset}, not the dataset shown.")
+            st.caption(f"⚠️ This model was trained on {title}, not on the dataset shown.")
         _downloads(entry)
     _upload()
 
@@ -104,28 +103,34 @@ def _notebook_zip(model: SoftmaxRegression) -> bytes:
 
 
 def _upload() -> None:
+    # A new key after each file gives an empty uploader again, instead of a growing list of the
+    # files already taken (or refused).
+    key = f"model_upload_{st.session_state[state.UPLOAD_GENERATION]}"
     with st.expander("Upload a model"):
         st.file_uploader(
             "A model.npz saved by this app or by `python -m core.train`",
             type=["npz"],
-            key="model_upload",
+            key=key,
             on_change=_take_upload,
+            args=(key,),
             max_upload_size=MAX_UPLOAD_MB,
         )
         if st.session_state[state.UPLOAD_ERROR]:
             st.error(st.session_state[state.UPLOAD_ERROR])
 
 
-def _take_upload() -> None:
+def _take_upload(key: str) -> None:
     """on_change callback: validate the file; keep the current model if it is not a good one."""
-    uploaded = st.session_state.get("model_upload")
+    uploaded = st.session_state.get(key)
     st.session_state[state.UPLOAD_ERROR] = None
     if uploaded is None:
         return
+    st.session_state[state.UPLOAD_GENERATION] += 1
     try:
         model = SoftmaxRegression.load(uploaded)
     except ModelFileError as err:
-        st.session_state[state.UPLOAD_ERROR] = f"Could not use {uploaded.name}: {err}"
+        reason = str(err).removeprefix(f"{uploaded.name}: ")  # the loader names the file too
+        st.session_state[state.UPLOAD_ERROR] = f"Could not use {uploaded.name}: {reason}"
         return
     # The trainer records the dataset as the first word of the model's source.
     dataset = next((n for n in DATASET_NAMES if (model.source or "").startswith(n)), "mnist")

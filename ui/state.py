@@ -28,8 +28,13 @@ TRAIN_FORM = "train_form"
 CANVAS_GENERATION = "canvas_generation"
 # Message of the last failed upload, shown once.
 UPLOAD_ERROR = "upload_error"
+# Bumped after each uploaded file, so the uploader starts empty again.
+UPLOAD_GENERATION = "upload_generation"
 
 DEFAULT_MODEL_NAME = "Shipped default"
+# How datasets are named on screen.
+DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+ORIGIN_TEXT = {"shipped": "Shipped with the app", "trained": "Trained here", "uploaded": "Uploaded"}
 MAX_RUNS_KEPT = 10
 # Uploaded and trained models kept per session beyond the shipped default.
 MAX_MODELS_KEPT = 12
@@ -82,6 +87,7 @@ def init_state() -> None:
     st.session_state.setdefault(TRAIN_FORM, default_train_form())
     st.session_state.setdefault(CANVAS_GENERATION, 0)
     st.session_state.setdefault(UPLOAD_ERROR, None)
+    st.session_state.setdefault(UPLOAD_GENERATION, 0)
 
 
 def models() -> dict[str, ModelEntry]:

@@ -371,7 +371,9 @@ def collect_finished_run() -> RunView | None:
         test_acc = view.history[-1]["test_acc"]
         state.add_model(
             state.ModelEntry(
-                name=state.unique_name(f"{view.name} ({view.dataset}, {test_acc:.2%})"),
+                name=state.unique_name(
+                    f"{view.name} ({state.DATASET_TITLES[view.dataset]}, {test_acc:.2%})"
+                ),
                 model=model,
                 dataset=view.dataset,
                 origin="trained",

@@ -141,14 +141,15 @@ def draw_with_touch(page: Page, cdp: CDPSession, strokes: Sequence[Stroke]) -> N
 
 
 def headline(page: Page) -> Locator:
-    return page.get_by_role("heading", name=re.compile(r"^It's a "))
+    return page.get_by_role("heading", name=re.compile(r"^It's an? "))
 
 
 def expect_prediction(page: Page, digit: str) -> None:
-    """The headline reads "It's a **<digit>** — xx.x% sure", the digit in bold."""
+    """The headline reads "It's a **<digit>** — xx.x% sure" ("an" for an 8; ">99.9%" when all
+    but certain), the digit in bold."""
     title = headline(page)
     expect(title).to_have_text(
-        re.compile(rf"It's a {digit} — \d+(\.\d)?% sure"), timeout=PREDICTION_TIMEOUT
+        re.compile(rf"It's an? {digit} — >?\d+(\.\d)?% sure"), timeout=PREDICTION_TIMEOUT
     )
     expect(title.locator("strong")).to_have_text(digit)
 
