@@ -7,8 +7,9 @@
   refused with a message and the current model stays.
 * XSRF protection is on (the page gets its XSRF cookie).
 
-The server runs on its own free loopback port; traffic goes only to 127.0.0.1. Without
-/usr/bin/chromium these tests skip (fail when the CI environment variable is set).
+The server runs on its own free loopback port (its own process, with the cap set to 2);
+traffic goes only to 127.0.0.1. Like the rest of tests/e2e they skip without Chromium (and fail
+when the CI environment variable is set).
 """
 
 from __future__ import annotations
@@ -16,40 +17,18 @@ from __future__ import annotations
 import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 
-from bench.load_test import CHROMIUM, CHROMIUM_ARGS, Server, cpu_seconds, open_train_page
+from bench.load_test import Server, cpu_seconds, open_train_page
 
 pytestmark = pytest.mark.e2e
 
-if not Path(CHROMIUM).exists():
-    message = (
-        f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`, or "
-        "`bash scripts/test.sh` does it) to run the real-server checks"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message, allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
 
 @pytest.fixture(scope="module")
-def server():
+def server(chromium_path):  # chromium_path: skip (or fail under CI) without a browser
     with Server(env={"MNIST_LAB_MAX_CONCURRENT_RUNS": "2"}) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def chromium_browser():
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000
-        )
-        yield chromium
-        chromium.close()
 
 
 def cpu_use(pid: int, seconds: float) -> float:
@@ -70,8 +49,8 @@ def wait_for_status(page, status: str, timeout_ms: int = 60_000) -> None:
     page.get_by_text(re.compile(rf"^{status} · epoch")).first.wait_for(timeout=timeout_ms)
 
 
-def test_closing_the_tab_stops_its_training(server, chromium_browser):
-    context, page = open_train_page(chromium_browser, server.url)
+def test_closing_the_tab_stops_its_training(server, browser):
+    context, page = open_train_page(browser, server.url)
     start(page, 100)
     wait_for_status(page, "Running")
     busy = cpu_use(server.pid, 2.0)
@@ -87,8 +66,8 @@ def test_closing_the_tab_stops_its_training(server, chromium_browser):
     assert len(readings) <= 5, f"took {len(readings)} s to go idle: {readings}"
 
 
-def test_cap_of_two_queues_the_third_session_until_a_slot_frees(server, chromium_browser):
-    sessions = [open_train_page(chromium_browser, server.url) for _ in range(3)]
+def test_cap_of_two_queues_the_third_session_until_a_slot_frees(server, browser):
+    sessions = [open_train_page(browser, server.url) for _ in range(3)]
     try:
         for _, page in sessions[:2]:
             start(page, 100)
@@ -107,11 +86,11 @@ def test_cap_of_two_queues_the_third_session_until_a_slot_frees(server, chromium
     assert min(readings) < 0.15, f"runs outlived their tabs: {readings}"
 
 
-def test_upload_over_the_limit_is_refused_with_a_message(server, chromium_browser, tmp_path):
-    context, page = open_train_page(chromium_browser, server.url)
+def test_upload_over_the_limit_is_refused_with_a_message(server, browser, tmp_path):
+    context, page = open_train_page(browser, server.url)
     try:
         sidebar = page.get_by_test_id("stSidebar")
-        assert "Shipped · trained on mnist" in sidebar.inner_text()
+        assert "Shipped with the app · MNIST" in sidebar.inner_text()
         big = tmp_path / "big.npz"
         big.write_bytes(b"PK\x03\x04" + os.urandom(3 * 1024 * 1024))
         page.get_by_text("Upload a model").click()
@@ -121,7 +100,7 @@ def test_upload_over_the_limit_is_refused_with_a_message(server, chromium_browse
         ).first
         error.wait_for(timeout=15_000)
         assert "2.0MB or smaller" in error.inner_text()  # Streamlit's own limit message
-        assert "Shipped · trained on mnist" in sidebar.inner_text(), "the model stays"
+        assert "Shipped with the app · MNIST" in sidebar.inner_text(), "the model stays"
         # The app goes on: the Train page still answers.
         start(page, 1)
         page.get_by_text("Result of Run 1", exact=True).wait_for(timeout=60_000)
@@ -129,8 +108,8 @@ def test_upload_over_the_limit_is_refused_with_a_message(server, chromium_browse
         context.close()
 
 
-def test_xsrf_protection_is_on(server, chromium_browser):
-    context, page = open_train_page(chromium_browser, server.url)
+def test_xsrf_protection_is_on(server, browser):
+    context, page = open_train_page(browser, server.url)
     try:
         names = {c["name"] for c in context.cookies()}
         assert "_streamlit_xsrf" in names
