@@ -18,35 +18,23 @@ entry = current_model()
 if entry is not None and entry.test_acc is not None:
     st.caption(f"Current model: {entry.name} — {entry.test_acc:.2%} on the 10,000 test digits.")
 
-left, right = st.columns(2)
-with left:
-    st.page_link(
-        "pages/explore.py",
-        label="**Explore the data**: 70,000 digits, their averages and how they spread out",
-        icon="🔍",
-    )
-    st.page_link(
-        "pages/train.py",
-        label="**Train** a model live and watch loss, accuracy and weights move",
-        icon="🏋️",
-    )
-with right:
-    st.page_link(
-        "pages/weights.py",
-        label="**Weights**: the ten 28×28 templates the model learned",
-        icon="🧩",
-    )
-    st.page_link(
-        "pages/draw.py",
-        label="**Draw a digit** and see which pixels vote for which class",
-        icon="✏️",
-    )
+# Short link labels with the explanation underneath: long labels are cut off in a link.
+PAGES = [
+    ("pages/explore.py", "Explore the data", "🔍", "70,000 digits, their averages and spread"),
+    ("pages/train.py", "Train", "🏋️", "a model, live: loss, accuracy and weights move"),
+    ("pages/weights.py", "Weights", "🧩", "the ten 28×28 templates the model learned"),
+    ("pages/draw.py", "Draw a digit", "✏️", "and see which pixels vote for which class"),
+]
+for column, (path, label, icon, what) in zip(st.columns(4), PAGES, strict=True):
+    with column:
+        st.page_link(path, label=f"**{label}**", icon=icon)
+        st.caption(what)
 
 st.subheader("The model in four lines")
 st.code(
     """Z = X @ W + b                      # (N, 784) @ (784, 10) + (10,) -> (N, 10) scores
 P = softmax(Z)                     # each row: ten probabilities that sum to 1
-loss = -mean(log P[i, y_i])        # cross-entropy: punish low probability on the true digit
+loss = -mean(log P[i, y_i])        # cross-entropy of the true digits
 W -= lr * X.T @ (P - onehot) / N   # gradient step; b likewise with the column sums""",
     language="python",
 )
