@@ -27,7 +27,7 @@ from ui.training import (
     training_slots,
 )
 
-start_page()
+start_page(live_run_status=False)  # the live panel below shows it
 dataset_name = st.session_state[state.DATASET]
 dataset = dataset_or_stop(dataset_name)
 
@@ -136,7 +136,6 @@ config = _settings_form()
 if config is not None:
     _end_live_run()
     runs.start(config, dataset)
-    st.rerun()  # so the sidebar, drawn before the page, shows the new run too
 
 run = runs.current
 live = run is not None and not runs.collected

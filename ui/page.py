@@ -9,7 +9,7 @@ from ui.sidebar import render_sidebar
 from ui.state import DATASET, init_state
 
 
-def start_page() -> None:
+def start_page(live_run_status: bool = True) -> None:
     """Route through app.py, then session defaults, a run that ended meanwhile, the sidebar."""
     if PagesManager.uses_pages_directory:
         # Until st.navigation has run once in the process, Streamlit treats our pages/ folder as
@@ -20,7 +20,7 @@ def start_page() -> None:
         if DATASET not in st.session_state:
             st.rerun()
     init_state()
-    render_sidebar()
+    render_sidebar(live_run_status)
 
 
 def with_article(name: str) -> str:

@@ -17,13 +17,16 @@ DATASET_LABELS = {"mnist": "MNIST digits (shipped)", "fashion-mnist": "Fashion-M
 MAX_UPLOAD_MB = 2
 
 
-def render_sidebar() -> None:
+def render_sidebar(live_run_status: bool = True) -> None:
+    """The shared sidebar; `live_run_status=False` where the page shows the live run itself
+    (one polling fragment per page: two at once made pages under heavy load stop updating)."""
     collected = collect_finished_run()
     with st.sidebar:
         _dataset_picker()
         st.divider()
         _model_picker()
-        _run_status()
+        if live_run_status:
+            _run_status()
         if collected is not None:
             st.toast(f"{collected.name} {collected.status}.", icon="🏁")
 
