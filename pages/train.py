@@ -23,6 +23,7 @@ from ui.training import (
     QUEUED,
     RUNNING,
     collect_finished_run,
+    live_run_view,
     session_runs,
     training_slots,
 )
@@ -182,12 +183,9 @@ if controls.button(
 @st.fragment(run_every=0.75)
 def live_panel() -> None:
     """Progress of the live run; reruns on its own so the rest of the page stays put."""
-    current = session_runs()
-    if current.current is None or current.collected:
+    view = live_run_view()
+    if view is None:
         return
-    view = current.current.view()
-    if view.is_final:
-        st.rerun()  # the full run collects it into the session and shows the results
     steps_per_epoch = -(-n_train // view.config.batch_size)
     if view.status == QUEUED:
         slots = training_slots()

@@ -11,7 +11,7 @@ import streamlit as st
 from core.datasets import DATASET_NAMES, dataset_available, how_to_get
 from core.model import ModelFileError, SoftmaxRegression
 from ui import state
-from ui.training import collect_finished_run, session_runs
+from ui.training import collect_finished_run, live_run_view, session_runs
 
 DATASET_LABELS = {"mnist": "MNIST digits (shipped)", "fashion-mnist": "Fashion-MNIST"}
 MAX_UPLOAD_MB = 2
@@ -157,12 +157,9 @@ def _run_status() -> None:
 
 @st.fragment(run_every=1.0)
 def _live_status() -> None:
-    runs = session_runs()
-    if runs.current is None or runs.collected:
+    view = live_run_view()
+    if view is None:
         return
-    view = runs.current.view()
-    if view.is_final:
-        st.rerun()  # a full rerun collects the run into the session
     st.caption(
         f"{view.name}: {view.status}, epoch {min(view.epoch + 1, view.config.epochs)}"
         f"/{view.config.epochs}"

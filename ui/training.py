@@ -338,6 +338,21 @@ def session_runs() -> SessionRuns:
     return SessionRuns()
 
 
+def live_run_view() -> RunView | None:
+    """For a polling fragment: the view of this session's live run, None without one.
+
+    A run that has just ended triggers a full rerun instead, which collects it into the session
+    (see collect_finished_run) and shows its results.
+    """
+    runs = session_runs()
+    if runs.current is None or runs.collected:
+        return None
+    view = runs.current.view()
+    if view.is_final:
+        st.rerun()
+    return view
+
+
 def collect_finished_run() -> RunView | None:
     """Move a run that has ended into the session: its record, and its model as the current one.
 
