@@ -14,18 +14,17 @@ from ui.charts import (
     class_bar_figure,
     epoch_metric_figure,
     runs_overlay_figure,
-    step_loss_figure,
 )
-from ui.figures import confusion_figure, image_grid, templates_figure
+from ui.figures import confusion_figure, image_grid
+from ui.live_panel import METRIC_PX, LivePanel
 from ui.page import dataset_or_stop, start_page
 from ui.training import (
     PAUSED,
     QUEUED,
     RUNNING,
     collect_finished_run,
-    live_run_view,
+    follow_live_run,
     session_runs,
-    training_slots,
 )
 
 start_page(live_run_status=False)  # the live panel below shows it
@@ -60,8 +59,6 @@ are scored; the loss curve in between is the minibatch loss every *k* steps.
     )
 
 runs = session_runs()
-# Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
-METRIC_PX = 150
 n_train = len(dataset.train_labels)
 
 
@@ -180,53 +177,15 @@ if controls.button(
     st.rerun()
 
 
-@st.fragment(run_every=0.75)
-def live_panel() -> None:
-    """Progress of the live run; reruns on its own so the rest of the page stays put."""
-    view = live_run_view()
-    if view is None:
-        return
-    steps_per_epoch = -(-n_train // view.config.batch_size)
-    if view.status == QUEUED:
-        slots = training_slots()
-        st.info(
-            f"⏳ Queued: {slots.active} of {slots.capacity} training slots on this server are busy."
-            " "
-            "Your run starts as soon as one frees up."
-        )
-    eta = view.eta_seconds
-    eta_text = f" · about {eta:.0f} s left" if eta is not None else ""
-    st.progress(
-        view.fraction_done,
-        text=f"{view.status.capitalize()} · epoch {min(view.epoch + 1, view.config.epochs)} of "
-        f"{view.config.epochs} · step {view.global_step:,} of {view.total_steps:,}{eta_text}",
-    )
-    last = view.history[-1] if view.history else None
-    batch_loss = view.last_batch_loss
-    metrics = st.container(horizontal=True)
-    metrics.metric("Steps per second", f"{view.steps_per_sec:,.0f}", width=METRIC_PX)
-    metrics.metric(
-        "Minibatch loss", "–" if batch_loss is None else f"{batch_loss:.4f}", width=METRIC_PX
-    )
-    metrics.metric("Train accuracy", f"{last['train_acc']:.2%}" if last else "–", width=METRIC_PX)
-    metrics.metric("Test accuracy", f"{last['test_acc']:.2%}" if last else "–", width=METRIC_PX)
-    left, right = st.columns(2)
-    left.plotly_chart(
-        step_loss_figure(view.step_losses, steps_per_epoch, view.history, view.config.log_every),
-        key="live_loss",
-    )
-    right.plotly_chart(
-        epoch_metric_figure(view.history, "acc", on_mnist=view.dataset == "mnist"),
-        key="live_acc",
-    )
-    W = view.latest_W if view.latest_W is not None else None
-    if W is not None:
-        st.plotly_chart(templates_figure(W, dataset.class_names), key="live_templates")
-    else:
-        st.caption("The weight templates appear here after the first epoch.")
-
-
-live_panel()
+live_view_on = controls.toggle(
+    "📡 Live view",
+    value=True,
+    key=state.LIVE_VIEW,
+    help="Redraw the run's progress about once a second while it trains. Off: the page stays "
+    "still (the run goes on) until you click something.",
+)
+# The live run is drawn here, last of all (follow_live_run keeps this script run redrawing it).
+live_slot = st.empty()
 
 
 def _results(record: state.RunRecord) -> None:
@@ -309,33 +268,29 @@ def _confusion(entry: state.ModelEntry) -> None:
             )
 
 
-finished = st.session_state[state.RUNS]
-on_this_dataset = [r for r in finished if r.dataset == dataset_name]
-if on_this_dataset and not live:
-    _results(on_this_dataset[-1])
-entry = state.current_model()
-if not live and entry is not None and entry.dataset == dataset_name:
-    _confusion(entry)
-
-if len(finished) > 1:
-    st.subheader("Compare this session's runs")
-    st.plotly_chart(runs_overlay_figure(finished), key="runs_overlay")
-table = pd.DataFrame(
-    [
-        {
-            "run": r.name,
-            "dataset": r.dataset,
-            "outcome": r.outcome,
-            **{k: r.config[k] for k in ("lr", "batch_size", "epochs", "init_scale", "l2", "seed")},
-            "epochs done": len(r.history),
-            "test acc (%)": 100 * r.history[-1]["test_acc"] if r.history else float("nan"),
-            "test loss": r.history[-1]["test_loss"] if r.history else float("nan"),
-            "seconds": round(r.seconds, 1),
-        }
-        for r in finished
-    ]
-)
-if finished:
+def _history(finished: list[state.RunRecord]) -> None:
+    """This session's runs: their curves overlaid, and a table."""
+    if len(finished) > 1:
+        st.subheader("Compare this session's runs")
+        st.plotly_chart(runs_overlay_figure(finished), key="runs_overlay")
+    table = pd.DataFrame(
+        [
+            {
+                "run": r.name,
+                "dataset": r.dataset,
+                "outcome": r.outcome,
+                **{
+                    k: r.config[k]
+                    for k in ("lr", "batch_size", "epochs", "init_scale", "l2", "seed")
+                },
+                "epochs done": len(r.history),
+                "test acc (%)": 100 * r.history[-1]["test_acc"] if r.history else float("nan"),
+                "test loss": r.history[-1]["test_loss"] if r.history else float("nan"),
+                "seconds": round(r.seconds, 1),
+            }
+            for r in finished
+        ]
+    )
     st.dataframe(
         table,
         hide_index=True,
@@ -344,3 +299,26 @@ if finished:
             "test loss": st.column_config.NumberColumn(format="%.4f"),
         },
     )
+
+
+# One slot per section below the live panel, always all of them and in this order: a script run
+# that follows a live run does not end, and until a run ends Streamlit keeps showing (faded)
+# what the one before drew further down. Each slot replaces what its place held, if only by
+# staying empty.
+results_slot, confusion_slot, history_slot = st.empty(), st.empty(), st.empty()
+finished = st.session_state[state.RUNS]
+on_this_dataset = [r for r in finished if r.dataset == dataset_name]
+if on_this_dataset and not live:
+    with results_slot.container():
+        _results(on_this_dataset[-1])
+entry = state.current_model()
+if not live and entry is not None and entry.dataset == dataset_name:
+    with confusion_slot.container():
+        _confusion(entry)
+if finished:
+    with history_slot.container():
+        _history(finished)
+
+if live:
+    panel = LivePanel(live_slot, dataset.class_names, n_train)
+    follow_live_run(panel.show, keep_following=live_view_on)

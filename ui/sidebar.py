@@ -18,8 +18,7 @@ MAX_UPLOAD_MB = 2
 
 
 def render_sidebar(live_run_status: bool = True) -> None:
-    """The shared sidebar; `live_run_status=False` where the page shows the live run itself
-    (one polling fragment per page: two at once made pages under heavy load stop updating)."""
+    """The shared sidebar; `live_run_status=False` where the page shows the live run itself."""
     collected = collect_finished_run()
     with st.sidebar:
         _dataset_picker()

@@ -30,6 +30,8 @@ CANVAS_GENERATION = "canvas_generation"
 UPLOAD_ERROR = "upload_error"
 # Bumped after each uploaded file, so the uploader starts empty again.
 UPLOAD_GENERATION = "upload_generation"
+# The Train page's "Live view" toggle (a widget key: on, its default, whenever the page opens).
+LIVE_VIEW = "live_view"
 
 DEFAULT_MODEL_NAME = "Shipped default"
 # How datasets are named on screen.

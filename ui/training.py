@@ -1,10 +1,13 @@
 """Training in the background: a thread per run that never calls Streamlit.
 
-The page only reads `BackgroundRun.view()` (a consistent copy taken under a lock) from a fragment
-that reruns every ~0.75 s, so the browser gets 1-2 chart updates a second however fast the
-trainer steps. Each session owns its runs through a session-scoped resource whose release
-(tab closed, websocket lost) stops the thread. A process-wide semaphore caps how many runs
-train at once so visitors share the CPU fairly; runs over the cap wait in "queued".
+The Train page shows `BackgroundRun.view()` (a consistent copy taken under a lock) and, while the
+run can change, keeps redrawing it from the same script run about every 0.75 s
+(`follow_live_run`), so the browser gets 1-2 chart updates a second however fast the trainer
+steps. The server drives those updates: a `run_every` fragment depends on a browser timer that
+Streamlit 1.67 can lose under load (see follow_live_run). Each session owns its runs through a
+session-scoped resource whose release (tab closed, websocket lost) stops the thread. A
+process-wide semaphore caps how many runs train at once so visitors share the CPU fairly; runs
+over the cap wait in "queued".
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,6 +143,7 @@ class BackgroundRun:
         self._stop = threading.Event()
         self._unpaused = threading.Event()
         self._unpaused.set()
+        self._holding = threading.Event()  # set while the thread waits, paused, between steps
         self._single_steps = 0
         self._status = QUEUED
         self._message = ""
@@ -157,16 +162,27 @@ class BackgroundRun:
             self._unpaused.clear()
         self._thread.start()
 
-    def pause(self) -> None:
+    def pause(self, wait: float = 1.0) -> None:
+        """Pause between two steps; wait up to `wait` s for the thread to get there, so the
+        page drawn next shows the step it stopped at (a paused run is not redrawn)."""
         self._unpaused.clear()
+        with self._lock:
+            training = self._status == RUNNING
+        if training:
+            self._holding.wait(wait)
 
     def resume(self) -> None:
         self._unpaused.set()
 
-    def step_once(self) -> None:
-        """While paused, train exactly one more minibatch."""
+    def step_once(self, wait: float = 2.0) -> None:
+        """While paused, train exactly one more minibatch; wait up to `wait` s for it, so the
+        page drawn next shows it (a paused run is not redrawn until the next click)."""
         with self._lock:
             self._single_steps += 1
+            target = self._trainer.global_step + self._single_steps
+        deadline = time.monotonic() + wait
+        while self.alive and self._trainer.global_step < target and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def stop(self) -> None:
         self._stop.set()
@@ -241,9 +257,11 @@ class BackgroundRun:
                             self._single_steps -= 1
                     if not single:
                         self._clock.stop()
+                        self._holding.set()
                         self._unpaused.wait(0.1)
                         window_start, window_steps = time.perf_counter(), 0
                         continue
+                self._holding.clear()
                 self._clock.start()
                 events = self._trainer.step()
                 if single and not any(isinstance(e, StepEvent) for e in events):
@@ -336,6 +354,43 @@ class SessionRuns:
 def session_runs() -> SessionRuns:
     """This session's runs; released (and the thread stopped) when the session ends."""
     return SessionRuns()
+
+
+# Seconds between redraws of a live run: the browser manages 1-2 chart updates a second.
+REFRESH_SECONDS = 0.75
+# Streamlit's "Running... Stop" widget in the page header (its own e2e tests use this id).
+STATUS_WIDGET = '[data-testid="stStatusWidget"]'
+
+
+def follow_live_run(show: Callable[[RunView], None], keep_following: bool = True) -> None:
+    """Draw this session's live run with `show`, then redraw it every REFRESH_SECONDS for as long
+    as it can change (queued or running); a run that has ended triggers a full rerun instead,
+    which collects it (see collect_finished_run) and shows its results.
+
+    Call it last on the page: this script run stays in the loop. A visitor's click or page switch
+    starts a new script run and stops this one at its next redraw (`show` must draw something
+    every time: each element sent is a point where Streamlit can stop the script). A closed tab
+    ends the session, which stops this loop and, through session_runs, the training thread.
+
+    Why not `st.fragment(run_every=...)`: its timer lives in the browser, is cleared by every
+    full-page run and armed again by a message of that run. Under load (10 sessions training on
+    2 cores) Streamlit 1.67 sometimes drops the end of a finished run's messages when a request
+    arrives before they are sent, and the page then never polls again: it froze on "Queued".
+    """
+    runs = session_runs()
+    if keep_following:
+        # While this script run follows the run, Streamlit's header shows "Running..." and a Stop
+        # button that would only freeze this view (training goes on): the page's own progress
+        # and buttons say and do it properly, so hide that widget meanwhile.
+        st.html(f"<style>{STATUS_WIDGET} {{display: none;}}</style>")
+    while runs.current is not None and not runs.collected:
+        view = runs.current.view()
+        if view.is_final:
+            st.rerun()
+        show(view)
+        if not keep_following or view.status == PAUSED:
+            return  # a paused run changes only on this visitor's click, which redraws the page
+        time.sleep(REFRESH_SECONDS)
 
 
 def live_run_view() -> RunView | None:

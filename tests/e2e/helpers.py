@@ -19,8 +19,8 @@ CANVAS = "[class*='st-key-canvas_'] canvas.upper-canvas"
 def wait_for_app_run(page: Page, timeout: float = 30_000) -> None:
     """Wait until the app is connected and its script is idle (Streamlit's own e2e approach).
 
-    Not for the Train page while a run is live: its fragment reruns every 0.75 s, so the script
-    state flips back to running; rely on expect(...) retries there.
+    Not for the Train page while a run is live: its script run follows the run until it ends,
+    so the script state stays "running"; rely on expect(...) retries there.
     """
     app = page.get_by_test_id("stApp")
     expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)

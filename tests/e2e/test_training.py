@@ -66,6 +66,11 @@ def test_a_short_training_run_live_with_pause_resume_and_page_switch(app: Page, 
         re.compile(rf"Running · epoch \d of {EPOCHS} · step [\d,]+ of 240,000"), timeout=30_000
     )
     first = step_of(progress(page).inner_text())
+    # While it runs, nothing below the live panel is left over from before the Start (the
+    # shipped model's confusion matrix was there), and Streamlit's own "Running... Stop", whose
+    # Stop would only freeze this view, is hidden.
+    expect(page.get_by_role("heading", name="Where it goes wrong")).to_have_count(0)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
     expect(metric(page, "Steps per second")).to_be_visible()
     loss = line_path(page, "live_loss")
     expect(loss).to_be_attached()
@@ -134,3 +139,23 @@ def test_a_short_training_run_live_with_pause_resume_and_page_switch(app: Page, 
     expect_chart_rendered(chart(page, "weights_snapshot_templates"))
     expect_no_exception(page)
     shoot(page, "weights_trained")
+
+
+def test_the_live_view_needs_no_browser_timer(app: Page):
+    """The server pushes the live view. A `run_every` fragment needs a browser timer, which
+    Streamlit can lose under load (see ui.training.follow_live_run); here the page cannot start
+    any timer at all once it has loaded, and the run must still be followed to its results."""
+    page = app
+    open_from_sidebar(page, "Train", "train", "🏋️ Train")
+    wait_for_app_run(page)
+    page.evaluate("() => { window.setInterval = () => 0; }")
+    page.get_by_role("spinbutton", name="Epochs").fill("2")
+    page.get_by_role("spinbutton", name="Batch size").fill(str(BATCH_SIZE))
+    page.get_by_role("button", name="▶️ Start training").click()
+    expect(progress(page)).to_contain_text(re.compile(r"Running · epoch \d of 2"), timeout=30_000)
+    step = step_of(progress(page).inner_text())
+    for _ in range(3):
+        step = expect_progress_beyond(page, step)
+    expect(page.get_by_role("heading", name="Result of Run 1")).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(metric(page, "Test accuracy")).to_contain_text(re.compile(r"\d+\.\d\d%"))
+    expect_no_exception(page)

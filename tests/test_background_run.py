@@ -1,0 +1,74 @@
+"""BackgroundRun's controls return once they have taken effect.
+
+With Live view on, a paused run is drawn once and not again until the visitor's next click, so
+Pause and One step must not return before the thread has done what they ask: the page drawn
+right after them shows the step the run really is at.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from core.datasets import Dataset
+from core.train import TrainConfig
+from ui.training import PAUSED, BackgroundRun, TrainingSlots
+
+
+def _tiny_dataset(n: int = 512) -> Dataset:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=n).astype(np.uint8)
+    return Dataset(
+        name="tiny",
+        train_images=images,
+        train_labels=labels,
+        test_images=images[:64],
+        test_labels=labels[:64],
+        class_names=tuple(str(k) for k in range(10)),
+    )
+
+
+def _run(paused: bool = False) -> BackgroundRun:
+    # Batch 1 over 100 epochs: far more steps than a test waits for.
+    config = TrainConfig(epochs=100, batch_size=1)
+    run = BackgroundRun("t", config, _tiny_dataset(), TrainingSlots(1))
+    run.start(paused=paused)
+    return run
+
+
+def test_pause_returns_with_the_thread_held_between_steps():
+    run = _run()
+    try:
+        deadline = time.monotonic() + 10
+        while run.view().global_step < 50:
+            assert time.monotonic() < deadline, "the run did not start"
+            time.sleep(0.01)
+        for _ in range(5):  # pause repeatedly: each time the count must already stand still
+            run.pause()
+            view = run.view()
+            assert view.status == PAUSED
+            time.sleep(0.2)
+            assert run.view().global_step == view.global_step, "it moved after pause() returned"
+            run.resume()
+            time.sleep(0.05)
+    finally:
+        run.stop()
+        run.join(5)
+    assert not run.alive
+
+
+def test_step_once_returns_after_its_step():
+    run = _run(paused=True)
+    try:
+        for expected in (1, 2, 3):
+            run.step_once()
+            assert run.view().global_step == expected
+            assert run.view().last_batch_loss is not None
+        time.sleep(0.2)
+        assert run.view().global_step == 3, "a paused run takes no step of its own"
+    finally:
+        run.stop()
+        run.join(5)
+    assert not run.alive

@@ -1,0 +1,95 @@
+"""The Train page's view of a live run, redrawn in place while one script run follows the run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.charts import epoch_metric_figure, step_loss_figure
+from ui.figures import templates_figure
+from ui.training import QUEUED, RunView, training_slots
+
+# Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
+METRIC_PX = 150
+
+
+class LivePanel:
+    """A live run's progress in fixed slots, each chart redrawn only when its data changed.
+
+    `show` is called again and again in one script run (see ui.training.follow_live_run).
+    Streamlit gives every chart an id made from its content and refuses two equal ids in one
+    script run, so each drawing gets a key of its own; and a chart whose data did not change is
+    not sent again.
+    """
+
+    def __init__(self, slot, class_names: tuple[str, ...], n_train: int) -> None:
+        self.class_names = class_names
+        self.n_train = n_train
+        with slot.container():
+            self.queue = st.empty()
+            self.progress = st.empty()
+            self.metrics = st.empty()
+            left, right = st.columns(2)
+            self.loss = left.container(key="live_loss").empty()
+            self.acc = right.container(key="live_acc").empty()
+            self.templates = st.container(key="live_templates").empty()
+        self._drawn: dict[str, object] = {}
+        self._drawings = 0
+
+    def _changed(self, part: str, data: object) -> bool:
+        if self._drawn.get(part) == data:
+            return False
+        self._drawn[part] = data
+        return True
+
+    def _key(self, part: str) -> str:
+        self._drawings += 1
+        return f"{part}_{self._drawings}"
+
+    def show(self, view: RunView) -> None:
+        if view.status == QUEUED:
+            slots = training_slots()
+            self.queue.info(
+                f"⏳ Queued: {slots.active} of {slots.capacity} training slots on this server are "
+                "busy. Your run starts as soon as one frees up."
+            )
+        else:
+            self.queue.empty()
+        eta = view.eta_seconds
+        eta_text = f" · about {eta:.0f} s left" if eta is not None else ""
+        # Drawn every time: each element sent is a point where Streamlit can stop the script run.
+        self.progress.progress(
+            view.fraction_done,
+            text=f"{view.status.capitalize()} · epoch {min(view.epoch + 1, view.config.epochs)} "
+            f"of {view.config.epochs} · step {view.global_step:,} of {view.total_steps:,}"
+            f"{eta_text}",
+        )
+        last = view.history[-1] if view.history else None
+        batch_loss = view.last_batch_loss
+        with self.metrics.container(horizontal=True):
+            st.metric("Steps per second", f"{view.steps_per_sec:,.0f}", width=METRIC_PX)
+            st.metric(
+                "Minibatch loss",
+                "–" if batch_loss is None else f"{batch_loss:.4f}",
+                width=METRIC_PX,
+            )
+            st.metric(
+                "Train accuracy", f"{last['train_acc']:.2%}" if last else "–", width=METRIC_PX
+            )
+            st.metric("Test accuracy", f"{last['test_acc']:.2%}" if last else "–", width=METRIC_PX)
+        # The curves only grow (or are thinned, which shortens them): their length and last point
+        # tell whether they changed.
+        losses = (len(view.step_losses), view.step_losses[-1:], len(view.history))
+        if self._changed("loss", losses):
+            steps_per_epoch = -(-self.n_train // view.config.batch_size)
+            figure = step_loss_figure(
+                view.step_losses, steps_per_epoch, view.history, view.config.log_every
+            )
+            self.loss.plotly_chart(figure, key=self._key("loss"))
+        if self._changed("epochs", len(view.history)):
+            figure = epoch_metric_figure(view.history, "acc", on_mnist=view.dataset == "mnist")
+            self.acc.plotly_chart(figure, key=self._key("acc"))
+            if view.latest_W is not None:
+                figure = templates_figure(view.latest_W, self.class_names)
+                self.templates.plotly_chart(figure, key=self._key("templates"))
+            else:
+                self.templates.caption("The weight templates appear here after the first epoch.")
