@@ -80,9 +80,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Server:
-    """`streamlit run app.py` on a free loopback port, stopped on exit."""
+    """`streamlit run app.py` (or another `script`) on a free loopback port, from the repository
+    (so with its .streamlit/config.toml), stopped on exit."""
 
-    def __init__(self, env: dict | None = None, port: int | None = None):
+    def __init__(self, env: dict | None = None, port: int | None = None, script: str = "app.py"):
+        self.script = script
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
@@ -92,7 +94,7 @@ class Server:
         cmd = [
             str(REPO / ".venv" / "bin" / "streamlit"),
             "run",
-            "app.py",
+            self.script,
             "--server.address=127.0.0.1",
             f"--server.port={self.port}",
             "--server.headless=true",

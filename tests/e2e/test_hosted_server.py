@@ -6,6 +6,7 @@
 * A file over the upload limit (server.maxUploadSize / the uploader's max_upload_size, 2 MB) is
   refused with a message and the current model stays.
 * XSRF protection is on (the page gets its XSRF cookie).
+* An uncaught exception shows a generic message: no traceback, no message, no file path.
 
 The server runs on its own free loopback port (its own process, with the cap set to 2);
 traffic goes only to 127.0.0.1. Like the rest of tests/e2e they skip without Chromium (and fail
@@ -115,3 +116,26 @@ def test_xsrf_protection_is_on(server, browser):
         assert "_streamlit_xsrf" in names
     finally:
         context.close()
+
+
+def test_an_uncaught_exception_shows_no_traceback(chromium_path, browser, tmp_path):
+    """The deployed settings (client.showErrorDetails = "none") on a real server: a script that
+    raises, run from the repository so that its .streamlit/config.toml applies."""
+    script = tmp_path / "raises.py"
+    script.write_text(
+        "import streamlit as st\n"
+        "st.title('Raises')\n"
+        "raise RuntimeError('secret detail at /srv/private/data.csv')\n"
+    )
+    with Server(script=str(script)) as running:
+        page = browser.new_page()
+        try:
+            page.goto(running.url, wait_until="domcontentloaded")
+            box = page.get_by_test_id("stException")
+            box.wait_for(timeout=60_000)
+            shown = page.get_by_test_id("stApp").inner_text()
+            assert "Raises" in shown, "the page itself is there"
+            for leak in ("secret detail", "/srv/private", "RuntimeError", "Traceback", "raises.py"):
+                assert leak not in shown, f"{leak!r} is shown to the visitor"
+        finally:
+            page.close()
