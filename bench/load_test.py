@@ -41,6 +41,9 @@ from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
+# Tested flags (see the shared recipes), also used by tests/e2e: no sandbox in containers, no
+# GPU, and no background networking (otherwise Chromium keeps calling Google services on a
+# closed network).
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

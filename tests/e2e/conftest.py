@@ -26,20 +26,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
+from bench.load_test import CHROMIUM_ARGS
 from tests.e2e.helpers import wait_for_app_run
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-# Tested flags (see the shared recipes): no sandbox in containers, no GPU, and no background
-# networking (otherwise Chromium keeps calling Google services on a closed network).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 DESKTOP = {"width": 1440, "height": 900}
 SERVER_START_TIMEOUT = 60  # seconds; a cold start imports plotly, numpy and loads MNIST
 SCREENSHOT_DIR = Path(os.environ.get("E2E_SCREENSHOT_DIR") or REPO / "artifacts" / "screenshots")
