@@ -9,31 +9,15 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
-from core.datasets import Dataset
 from core.train import TrainConfig
+from tests.test_hosted import tiny_dataset
 from ui.training import PAUSED, BackgroundRun, TrainingSlots
-
-
-def _tiny_dataset(n: int = 512) -> Dataset:
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
-    labels = rng.integers(0, 10, size=n).astype(np.uint8)
-    return Dataset(
-        name="tiny",
-        train_images=images,
-        train_labels=labels,
-        test_images=images[:64],
-        test_labels=labels[:64],
-        class_names=tuple(str(k) for k in range(10)),
-    )
 
 
 def _run(paused: bool = False) -> BackgroundRun:
     # Batch 1 over 100 epochs: far more steps than a test waits for.
     config = TrainConfig(epochs=100, batch_size=1)
-    run = BackgroundRun("t", config, _tiny_dataset(), TrainingSlots(1))
+    run = BackgroundRun("t", config, tiny_dataset(), TrainingSlots(1))
     run.start(paused=paused)
     return run
 

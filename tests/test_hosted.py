@@ -192,7 +192,8 @@ def test_a_finished_run_does_not_keep_every_epoch_twice(app):
 # CPU: the process-wide cap, the epoch bound, sessions that end
 
 
-def _tiny_dataset(n: int = 512) -> SimpleNamespace:
+def tiny_dataset(n: int = 512) -> SimpleNamespace:
+    """`n` random images and labels: enough for a BackgroundRun to train on in tests."""
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (n, 784), dtype=np.uint8)
     labels = rng.integers(0, 10, n).astype(np.uint8)
@@ -208,7 +209,7 @@ def _tiny_dataset(n: int = 512) -> SimpleNamespace:
 
 def test_cap_two_third_run_queues_until_a_slot_frees():
     slots = TrainingSlots(2)
-    data = _tiny_dataset()
+    data = tiny_dataset()
     config = TrainConfig(epochs=MAX_EPOCHS, batch_size=1)  # long enough to hold its slot
     runs = [BackgroundRun(f"cap-{i}", config, data, slots) for i in range(3)]
     try:
@@ -236,7 +237,7 @@ def test_cap_two_third_run_queues_until_a_slot_frees():
 def test_a_queued_run_stopped_before_its_turn_never_takes_a_slot():
     slots = TrainingSlots(1)
     assert slots.acquire(threading.Event())
-    run = BackgroundRun("cap-q", TrainConfig(epochs=1), _tiny_dataset(), slots)
+    run = BackgroundRun("cap-q", TrainConfig(epochs=1), tiny_dataset(), slots)
     run.start()
     time.sleep(0.3)
     assert run.view().status == QUEUED
