@@ -34,7 +34,8 @@ dataset = dataset_or_stop(dataset_name)
 st.title("🏋️ Train")
 st.markdown(
     "Minibatch stochastic gradient descent, exactly as in the notebook: shuffle the 60,000 "
-    "training images each epoch, take 128 at a time, nudge the weights against the gradient. "
+    "training images each epoch, take a minibatch at a time (128 images in the notebook), nudge "
+    "the weights against the gradient. "
     "Watch the loss fall and the ten weight templates take shape."
 )
 with st.expander("The update rule and the shapes involved"):
@@ -101,16 +102,21 @@ def _settings_form() -> TrainConfig | None:
         cells = [cell for _ in range(2) for cell in st.columns(3)]
         for cell, (key, label, low, high, help_text) in zip(cells, FORM_FIELDS, strict=True):
             kind = type(low)
+            # Keyed, so Reset can set them (in its callback); Streamlit forgets a widget's key
+            # on a page that does not draw it, so they start from the last values started with.
+            widget_key = state.TRAIN_INPUT_PREFIX + key
+            st.session_state.setdefault(widget_key, kind(form[key]))
             values[key] = cell.number_input(
                 label,
                 min_value=low,
                 max_value=n_train if high is None else high,
-                value=kind(form[key]),
                 step=1 if kind is int else None,
                 format="%g" if kind is float else "%d",
                 help=help_text,
+                key=widget_key,
             )
         started = st.form_submit_button("▶️ Start training", type="primary")
+    error_slot = st.empty()  # always here: the page keeps one shape while it follows a run
     if not started:
         return None
     st.session_state[state.TRAIN_FORM] = values
@@ -118,7 +124,7 @@ def _settings_form() -> TrainConfig | None:
         config = TrainConfig(**values)
         config.validate()
     except (ConfigError, TypeError) as err:
-        st.error(f"These settings cannot be used: {err}")
+        error_slot.error(f"These settings cannot be used: {err}")
         return None
     return config
 
@@ -130,6 +136,16 @@ def _end_live_run() -> None:
         collect_finished_run()
 
 
+def _reset() -> None:
+    """Reset's callback (it runs before the page, while the form's inputs can still be set)."""
+    _end_live_run()
+    runs.current = None
+    defaults = state.default_train_form()
+    st.session_state[state.TRAIN_FORM] = defaults
+    for key, *_ in FORM_FIELDS:
+        st.session_state[state.TRAIN_INPUT_PREFIX + key] = defaults[key]
+
+
 config = _settings_form()
 if config is not None:
     _end_live_run()
@@ -139,13 +155,14 @@ run = runs.current
 live = run is not None and not runs.collected
 status = run.view().status if live else None
 
+# The same buttons in every state, enabled or not: while a script run follows the live run,
+# an element that another took the place of would stay on screen, faded, until the run ends.
 controls = st.container(horizontal=True)
-if status == PAUSED:
-    if controls.button("⏯️ Resume"):
-        run.resume()
-        st.rerun()
-elif controls.button("⏸️ Pause", disabled=status not in (RUNNING, QUEUED)):
+if controls.button("⏸️ Pause", disabled=status not in (RUNNING, QUEUED)):
     run.pause()
+    st.rerun()
+if controls.button("⏯️ Resume", disabled=status != PAUSED):
+    run.resume()
     st.rerun()
 if controls.button(
     "⏹️ Stop",
@@ -166,15 +183,12 @@ if controls.button(
         form = st.session_state[state.TRAIN_FORM]
         runs.start(TrainConfig(**form), dataset, paused=True).step_once()
     st.rerun()
-if controls.button(
+controls.button(
     "↩️ Reset",
     help="Stop any run (it stays in the runs table), clear the live view and restore the "
     "notebook's settings.",
-):
-    _end_live_run()
-    runs.current = None
-    st.session_state[state.TRAIN_FORM] = state.default_train_form()
-    st.rerun()
+    on_click=_reset,
+)
 
 
 live_view_on = controls.toggle(
@@ -185,7 +199,7 @@ live_view_on = controls.toggle(
     "still (the run goes on) until you click something.",
 )
 # The live run is drawn here, last of all (follow_live_run keeps this script run redrawing it).
-live_slot = st.empty()
+frozen_note, live_slot = st.empty(), st.empty()
 
 
 def _results(record: state.RunRecord) -> None:
@@ -224,8 +238,8 @@ def _results(record: state.RunRecord) -> None:
 def _confusion(entry: state.ModelEntry) -> None:
     st.subheader("Where it goes wrong")
     st.caption(
-        f"Confusion matrix of the current model ({entry.name}) on the {len(dataset.test_labels):,} "
-        "test images. Click a cell to see those images."
+        f"Confusion matrix of the current model, {entry.name}, on the "
+        f"{len(dataset.test_labels):,} test images. Click a cell to see those images."
     )
     # 1,000 images at a time: a float copy of the whole test set would be 31 MB (twice over,
     # with the division) per session on every rerun of this page.
@@ -280,8 +294,15 @@ def _history(finished: list[state.RunRecord]) -> None:
                 "dataset": r.dataset,
                 "outcome": r.outcome,
                 **{
-                    k: r.config[k]
-                    for k in ("lr", "batch_size", "epochs", "init_scale", "l2", "seed")
+                    label: r.config[k]
+                    for k, label in (
+                        ("lr", "learning rate"),
+                        ("batch_size", "batch size"),
+                        ("epochs", "epochs"),
+                        ("init_scale", "init scale"),
+                        ("l2", "L2"),
+                        ("seed", "seed"),
+                    )
                 },
                 "epochs done": len(r.history),
                 "test acc (%)": 100 * r.history[-1]["test_acc"] if r.history else float("nan"),
@@ -320,5 +341,10 @@ if finished:
         _history(finished)
 
 if live:
+    if not live_view_on and status != PAUSED:
+        frozen_note.caption(
+            "📷 Live view is off: this is the run as it was at your last click. It goes on "
+            "training; turn Live view on, or press any button, to see where it is now."
+        )
     panel = LivePanel(live_slot, dataset.class_names, n_train)
     follow_live_run(panel.show, keep_following=live_view_on)

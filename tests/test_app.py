@@ -276,3 +276,53 @@ def test_results_follow_the_dataset_shown(app):
     app.session_state[state.DATASET] = "fashion-mnist"
     app.run()
     assert not any(s.value.startswith("Result of") for s in app.subheader)
+
+
+NOTEBOOK_FORM = {
+    "Learning rate": 0.1,
+    "Batch size": 128,
+    "Epochs": 20,
+    "Init scale": 0.01,
+    "L2 weight decay": 0.0,
+    "Seed": 0,
+}
+
+
+def form_values(at: AppTest) -> dict:
+    return {n.label: n.value for n in at.number_input}
+
+
+def test_reset_restores_the_notebook_settings_during_a_run_and_before_any(app):
+    train_page(app, epochs=50, seed=5, batch_size=2)
+    click(app, "Start training")
+    assert "Running" in progress_text(app) or "Queued" in progress_text(app)
+    click(app, "Reset")
+    assert form_values(app) == NOTEBOOK_FORM
+    assert [r.outcome for r in app.session_state[state.RUNS]] == ["stopped"]
+    assert not app.get("progress")
+    # Values typed but never started with go back too.
+    train_page(app, seed=42, epochs=3)
+    click(app, "Reset")
+    assert form_values(app) == NOTEBOOK_FORM
+
+
+def test_the_controls_keep_one_shape_whatever_the_run_does(app):
+    """While a script run follows a live run, Streamlit keeps showing (faded) an element whose
+    place another took; the buttons must therefore be the same ones in every state."""
+
+    def controls() -> list[tuple[str, bool]]:
+        return [(b.label, b.disabled) for b in app.button if "Start" not in b.label]
+
+    train_page(app, epochs=50, batch_size=2)
+    idle = controls()
+    click(app, "Start training")
+    running = controls()
+    click(app, "Pause")
+    paused = controls()
+    assert [label for label, _ in idle] == [label for label, _ in running]
+    assert [label for label, _ in running] == [label for label, _ in paused]
+    assert dict(running)["⏸️ Pause"] is False and dict(running)["⏯️ Resume"] is True
+    assert dict(paused)["⏸️ Pause"] is True and dict(paused)["⏯️ Resume"] is False
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Steps per second"] == "–", "no speed while paused"
+    click(app, "Stop")

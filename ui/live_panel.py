@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.charts import epoch_metric_figure, step_loss_figure
 from ui.figures import templates_figure
-from ui.training import QUEUED, RunView, training_slots
+from ui.training import QUEUED, RUNNING, RunView, training_slots
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
 METRIC_PX = 150
@@ -31,6 +31,10 @@ class LivePanel:
             left, right = st.columns(2)
             self.loss = left.container(key="live_loss").empty()
             self.acc = right.container(key="live_acc").empty()
+            st.caption(
+                "The ten weight templates after the last finished epoch: red pixels raise that "
+                "class's score, blue ones lower it."
+            )
             self.templates = st.container(key="live_templates").empty()
         self._drawn: dict[str, object] = {}
         self._drawings = 0
@@ -66,7 +70,8 @@ class LivePanel:
         last = view.history[-1] if view.history else None
         batch_loss = view.last_batch_loss
         with self.metrics.container(horizontal=True):
-            st.metric("Steps per second", f"{view.steps_per_sec:,.0f}", width=METRIC_PX)
+            speed = f"{view.steps_per_sec:,.0f}" if view.status == RUNNING else "–"
+            st.metric("Steps per second", speed, width=METRIC_PX)
             st.metric(
                 "Minibatch loss",
                 "–" if batch_loss is None else f"{batch_loss:.4f}",
@@ -92,4 +97,4 @@ class LivePanel:
                 figure = templates_figure(view.latest_W, self.class_names)
                 self.templates.plotly_chart(figure, key=self._key("templates"))
             else:
-                self.templates.caption("The weight templates appear here after the first epoch.")
+                self.templates.caption("They appear here after the first epoch.")

@@ -22,8 +22,10 @@ MODELS = "models"
 CURRENT_MODEL = "current_model"
 # Finished runs of this session (RunRecord), newest last, at most MAX_RUNS_KEPT.
 RUNS = "runs"
-# Train form values (a dict shaped like TrainConfig.to_dict()).
+# Train form values (a dict shaped like TrainConfig.to_dict()): the last ones started with.
 TRAIN_FORM = "train_form"
+# Widget keys of the Train form's inputs, one per TrainConfig field ("train_input_lr", ...).
+TRAIN_INPUT_PREFIX = "train_input_"
 # Bumped to clear the Draw canvas (a new component key starts empty).
 CANVAS_GENERATION = "canvas_generation"
 # Message of the last failed upload, shown once.
