@@ -10,6 +10,9 @@ from ui.training import QUEUED, RUNNING, RunView, training_slots
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
 METRIC_PX = 150
+# No Plotly toolbar: a zoom would last until the next redraw, within a second, and on phones the
+# toolbar covers the chart titles.
+LIVE_CHART_CONFIG = {"displayModeBar": False}
 
 
 class LivePanel:
@@ -89,12 +92,14 @@ class LivePanel:
             figure = step_loss_figure(
                 view.step_losses, steps_per_epoch, view.history, view.config.log_every
             )
-            self.loss.plotly_chart(figure, key=self._key("loss"))
+            self.loss.plotly_chart(figure, key=self._key("loss"), config=LIVE_CHART_CONFIG)
         if self._changed("epochs", len(view.history)):
             figure = epoch_metric_figure(view.history, "acc", on_mnist=view.dataset == "mnist")
-            self.acc.plotly_chart(figure, key=self._key("acc"))
+            self.acc.plotly_chart(figure, key=self._key("acc"), config=LIVE_CHART_CONFIG)
             if view.latest_W is not None:
                 figure = templates_figure(view.latest_W, self.class_names)
-                self.templates.plotly_chart(figure, key=self._key("templates"))
+                self.templates.plotly_chart(
+                    figure, key=self._key("templates"), config=LIVE_CHART_CONFIG
+                )
             else:
                 self.templates.caption("They appear here after the first epoch.")
