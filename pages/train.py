@@ -346,5 +346,6 @@ if live:
             "📷 Live view is off: this is the run as it was at your last click. It goes on "
             "training; turn Live view on, or press any button, to see where it is now."
         )
-    panel = LivePanel(live_slot, dataset.class_names, n_train)
+    trained_on = dataset_or_stop(run.dataset_name)  # the sidebar may show another dataset now
+    panel = LivePanel(live_slot, trained_on.class_names, len(trained_on.train_labels))
     follow_live_run(panel.show, keep_following=live_view_on)
