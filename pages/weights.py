@@ -119,20 +119,15 @@ else:
 # -- pairs -----------------------------------------------------------------------------------------
 pair_heading = st.empty()  # filled in once the pair is picked
 default_a, default_b = (4, 9) if n_classes > 9 else (0, 1)
-left, right = st.columns(2)
-a = left.selectbox(
-    "Class a",
-    range(n_classes),
-    index=default_a,
-    format_func=lambda j: class_names[j],
-    key="weights_pair_a",
-)
-b_idx = right.selectbox(
-    "Class b",
-    range(n_classes),
-    index=default_b,
-    format_func=lambda j: class_names[j],
-    key="weights_pair_b",
+a, b_idx = (
+    column.selectbox(
+        f"Class {name}",
+        range(n_classes),
+        index=default,
+        format_func=lambda j: class_names[j],
+        key=f"weights_pair_{name}",
+    )
+    for column, name, default in zip(st.columns(2), "ab", (default_a, default_b), strict=True)
 )
 pair_heading.subheader(
     f"Why {with_article(class_names[a])} is not {with_article(class_names[b_idx])}: "
