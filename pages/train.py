@@ -341,11 +341,13 @@ if finished:
         _history(finished)
 
 if live:
+    trained_on = dataset_or_stop(run.dataset_name)  # the sidebar may show another dataset now
+    panel = LivePanel(live_slot, trained_on.class_names, len(trained_on.train_labels))
+    follow_live_run(panel.show, keep_following=live_view_on)
+    # Only after the view is drawn (follow_live_run returns at once when not following): the
+    # note must not appear while the panel still shows the previous script run's last redraw.
     if not live_view_on and status != PAUSED:
         frozen_note.caption(
             "📷 Live view is off: this is the run as it was at your last click. It goes on "
             "training; turn Live view on, or press any button, to see where it is now."
         )
-    trained_on = dataset_or_stop(run.dataset_name)  # the sidebar may show another dataset now
-    panel = LivePanel(live_slot, trained_on.class_names, len(trained_on.train_labels))
-    follow_live_run(panel.show, keep_following=live_view_on)
