@@ -147,7 +147,7 @@ def _reset() -> None:
 
 
 config = _settings_form()
-if config is not None:
+if config is not None and not runs.is_repeat_start(config, dataset):
     _end_live_run()
     runs.start(config, dataset)
 

@@ -260,6 +260,20 @@ def test_starting_over_a_paused_run_keeps_the_paused_run_in_the_history(app):
     assert not app.get("progress")
 
 
+def test_a_double_click_on_start_keeps_the_first_run(app):
+    train_page(app, epochs=100)
+    click(app, "Start training")
+    click(app, "Start training")  # the second click of a double click
+    assert app.session_state[state.RUNS] == [], "the first run was stopped for a replay of it"
+    assert "Running" in progress_text(app) or "Queued" in progress_text(app)
+    # Other settings: a new run, and the first stays in the history.
+    next(n for n in app.number_input if n.label == "Seed").set_value(7)
+    click(app, "Start training")
+    assert [r.name for r in app.session_state[state.RUNS]] == ["Run 1"]
+    click(app, "Reset")
+    assert [r.name for r in app.session_state[state.RUNS]] == ["Run 1", "Run 2"]
+
+
 def test_one_step_shows_the_minibatch_loss_of_that_step(app):
     train_page(app, live=True)
     click(app, "One step")

@@ -137,6 +137,7 @@ class BackgroundRun:
         self.name = name
         self.config = config
         self.dataset_name = dataset.name
+        self.started_at = time.monotonic()
         self._trainer = Trainer(config, dataset)
         self._slots = slots
         self._lock = threading.Lock()
@@ -328,6 +329,10 @@ class BackgroundRun:
                 self._status, self._message = status, message
 
 
+# A second Start within this many seconds, same settings, keeps the run that the first began.
+REPEAT_START_SECONDS = 2.0
+
+
 class SessionRuns:
     """What one browser session owns: at most one live run, plus whether it was collected."""
 
@@ -343,6 +348,21 @@ class SessionRuns:
         self.current, self.collected = run, False
         run.start(paused=paused)
         return run
+
+    def is_repeat_start(self, config: TrainConfig, dataset: Dataset) -> bool:
+        """Whether a Start with these settings is the second click of a double click: the live
+        run goes on (not paused), has the same settings and dataset and began under
+        REPEAT_START_SECONDS ago. Restarting would replay that very run (same seed) and leave a
+        stopped run of 0 epochs behind."""
+        run = self.current
+        return (
+            run is not None
+            and not self.collected
+            and run.view().status in (QUEUED, RUNNING)
+            and run.config == config
+            and run.dataset_name == dataset.name
+            and time.monotonic() - run.started_at < REPEAT_START_SECONDS
+        )
 
     def shutdown(self) -> None:
         if self.current is not None:
