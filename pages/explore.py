@@ -12,7 +12,7 @@ from ui.figures import (
     pca_figure,
     pixel_histogram_figure,
 )
-from ui.page import dataset_or_stop, start_page
+from ui.page import dataset_or_stop, scroll_sideways_below, start_page
 
 start_page()
 
@@ -79,7 +79,7 @@ if len(shown):
         f"#{i} · {class_names[labels[i]]}" if short_names else f"#{i}<br>{class_names[labels[i]]}"
         for i in shown
     ]
-    st.plotly_chart(
+    scroll_sideways_below("explore_grid_box").plotly_chart(
         image_grid(images[shown], titles, cols=10, ids=shown, labels=labels[shown]),
         key="explore_grid",
         config={"displayModeBar": False},
@@ -103,7 +103,7 @@ st.caption(
     "Mean of all training images of a class, pixel by pixel (0 = black, 1 = white). A linear "
     "model's weight templates (see the Weights page) look a lot like differences of these."
 )
-st.plotly_chart(
+scroll_sideways_below("explore_means_box").plotly_chart(
     image_grid(stats.mean_images, list(class_names), cols=10, id_name="class", tile_px=80),
     key="explore_means",
     config={"displayModeBar": False},

@@ -31,12 +31,18 @@ for column, (path, label, icon, what) in zip(st.columns(4), PAGES, strict=True):
         st.caption(what)
 
 st.subheader("The model in four lines")
+# Comments above the lines, not beside them: a phone shows about 34 characters of code.
 st.code(
-    """Z = X @ W + b                      # (N, 784) @ (784, 10) + (10,) -> (N, 10) scores
-P = softmax(Z)                     # each row: ten probabilities that sum to 1
-loss = -mean(log P[i, y_i])        # cross-entropy of the true digits
-W -= lr * X.T @ (P - onehot) / N   # gradient step; b likewise with the column sums""",
+    """# (N, 784) @ (784, 10) -> (N, 10)
+Z = X @ W + b
+# rows of ten probabilities, sum 1
+P = softmax(Z)
+# cross-entropy of the true digits
+loss = -mean(log P[i, y_i])
+# gradient step (b: column sums)
+W -= lr * X.T @ (P - onehot) / N""",
     language="python",
+    wrap_lines=True,
 )
 st.caption(
     "It grew out of a student's notebook: minibatch SGD, batch 128, learning rate 0.1, 20 epochs, "

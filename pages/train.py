@@ -17,7 +17,7 @@ from ui.charts import (
 )
 from ui.figures import confusion_figure, image_grid
 from ui.live_panel import METRIC_PX, LivePanel
-from ui.page import dataset_or_stop, start_page
+from ui.page import dataset_or_stop, scroll_sideways_below, start_page
 from ui.training import (
     PAUSED,
     QUEUED,
@@ -276,7 +276,7 @@ def _confusion(entry: state.ModelEntry) -> None:
         )
         if len(matches):
             shown = matches[:40]
-            st.plotly_chart(
+            scroll_sideways_below("confusion_examples_box").plotly_chart(
                 image_grid(dataset.test_images[shown], [f"#{i}" for i in shown], cols=10),
                 key="confusion_examples",
             )

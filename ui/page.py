@@ -8,6 +8,8 @@ from ui.loaders import load_shared_dataset
 from ui.sidebar import render_sidebar
 from ui.state import DATASET, init_state
 
+PLOTLY_TOOLBAR = '[data-testid="stPlotlyChart"] .modebar-container'
+
 
 def start_page(live_run_status: bool = True) -> None:
     """Route through app.py, then session defaults, a run that ended meanwhile, the sidebar."""
@@ -20,6 +22,9 @@ def start_page(live_run_status: bool = True) -> None:
         if DATASET not in st.session_state:
             st.rerun()
     init_state()
+    # On touch screens Plotly's toolbar stays up over a chart's title and legend; drag to zoom
+    # and double tap to reset work without it.
+    st.html(f"<style>@media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}</style>")
     render_sidebar(live_run_status)
 
 
@@ -35,3 +40,14 @@ def dataset_or_stop(name: str) -> Dataset:
     except DatasetError as err:
         st.error(f"The dataset {name!r} could not be loaded: {err}")
         st.stop()
+
+
+def scroll_sideways_below(key: str, min_px: int = 640):
+    """A container whose content keeps at least `min_px` of width and scrolls sideways where the
+    page is narrower (a phone). Image grids are drawn to scale: squeezed, their tiles shrink to a
+    strip with overlapping titles and a tall empty chart around it."""
+    st.html(
+        f"<style>.st-key-{key} {{overflow-x: auto;}} "
+        f".st-key-{key} > div {{min-width: {min_px}px;}}</style>"
+    )
+    return st.container(key=key)

@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+)
 
 from bench.load_test import CHROMIUM_ARGS
 from tests.e2e.helpers import wait_for_app_run
@@ -215,6 +222,15 @@ def app(page: Page, app_url: str, errors: ErrorLog) -> Page:
     wait_for_app_run(page)
     expect(page.get_by_role("heading", name="MNIST Softmax Lab", level=1)).to_be_visible()
     return page
+
+
+@pytest.fixture
+def phone(playwright: Playwright, browser: Browser, errors: ErrorLog) -> Iterator[BrowserContext]:
+    """A fresh session on a phone (Pixel 7: 412 px wide, touch, no hover), watched for errors."""
+    device = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
+    context = errors.watch(browser.new_context(**device))
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, Playwright, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.helpers import (
     Stroke,
@@ -77,27 +77,20 @@ def test_clearing_the_canvas_brings_the_hint_back(draw_page: Page):
     expect_no_exception(page)
 
 
-def test_a_digit_drawn_with_a_finger_on_a_phone(
-    playwright: Playwright, browser, app_url: str, errors, shoot
-):
-    phone = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
-    context = errors.watch(browser.new_context(**phone))
-    try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.goto(f"{app_url}/draw")
-        wait_for_app_run(page)
-        expect(page.get_by_role("heading", name="✏️ Draw a digit", level=1)).to_be_visible()
-        expect(page.get_by_text(HINT)).to_be_visible()
-        cdp = context.new_cdp_session(page)
-        draw_with_touch(page, cdp, DIGITS["seven"][1])
-        expect_prediction(page, "7")
-        expect_preprocessing_steps(page)
-        wait_for_app_run(page)
-        expect_no_exception(page)
-        shoot(page, "draw_phone")
-    finally:
-        context.close()
+def test_a_digit_drawn_with_a_finger_on_a_phone(phone: BrowserContext, app_url: str, shoot):
+    page = phone.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{app_url}/draw")
+    wait_for_app_run(page)
+    expect(page.get_by_role("heading", name="✏️ Draw a digit", level=1)).to_be_visible()
+    expect(page.get_by_text(HINT)).to_be_visible()
+    cdp = phone.new_cdp_session(page)
+    draw_with_touch(page, cdp, DIGITS["seven"][1])
+    expect_prediction(page, "7")
+    expect_preprocessing_steps(page)
+    wait_for_app_run(page)
+    expect_no_exception(page)
+    shoot(page, "draw_phone")
 
 
 @pytest.mark.parametrize("width", [1024, 1280])

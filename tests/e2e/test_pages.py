@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import REPO
 from tests.e2e.helpers import (
@@ -94,3 +94,36 @@ def test_the_current_model_survives_a_page_switch(app: Page):
     wait_for_app_run(page)
     expect(page.get_by_text("Model: Uploaded: model.npz")).to_be_visible()
     expect(current_model(page)).to_have_value("Uploaded: model.npz", timeout=2_000)
+
+
+def overflows_sideways(locator) -> bool:
+    return locator.evaluate("e => e.scrollWidth > e.clientWidth + 1")
+
+
+def test_on_a_phone_image_grids_keep_their_scale_and_the_code_fits(
+    phone: BrowserContext, app_url: str, shoot
+):
+    page = phone.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(app_url)
+    wait_for_app_run(page)
+    code = page.get_by_test_id("stCode").locator("pre").first
+    expect(code).to_contain_text("W -= lr * X.T @ (P - onehot) / N")
+    assert not overflows_sideways(code), "the model's code needs sideways scrolling"
+
+    page.goto(f"{app_url}/explore")
+    wait_for_app_run(page)
+    grid = chart(page, "explore_grid")
+    expect_chart_rendered(grid)
+    # The grid keeps a legible scale and scrolls sideways in its own box; the page does not.
+    assert grid.bounding_box()["width"] >= 600
+    assert overflows_sideways(page.locator(".st-key-explore_grid_box"))
+    assert not overflows_sideways(page.get_by_test_id("stMain"))
+    # Plotly's toolbar would sit over the titles and legends on a touch screen: hidden there.
+    distribution = chart(page, "explore_distribution")
+    expect_chart_rendered(distribution)
+    toolbar = distribution.locator(".modebar")
+    expect(toolbar).to_be_attached()
+    assert not toolbar.evaluate("e => e.checkVisibility({opacityProperty: true})")
+    expect_no_exception(page)
+    shoot(page, "explore_phone")
