@@ -10,6 +10,7 @@ from core.preprocess import EmptyCanvasError, preprocess_steps
 from ui import state
 from ui.charts import class_bar_figure, logit_parts_figure
 from ui.figures import heatmap28
+from ui.images import png_data_uri
 from ui.page import dataset_or_stop, start_page, with_article
 
 CANVAS_PX = 280
@@ -116,7 +117,8 @@ with left:
         )
         image = mnist.test_images[int(index)].reshape(28, 28).astype(np.float32) / 255.0
         true_label = int(mnist.test_labels[int(index)])
-        st.image(_tile(image, 252), caption=f"Test image #{index}, labelled {true_label}")
+        caption = f"Test image #{index}, labelled {true_label}"
+        st.image(png_data_uri(_tile(image, 252)), caption=caption)
 
 with right:
     if image is None:
@@ -152,7 +154,7 @@ with right:
             (steps.centred, "28×28, centre of mass in the middle"),
         ]
         for col, (picture, caption) in zip(cols, shown, strict=True):
-            col.image(_tile(picture), caption=caption, width="stretch")
+            col.image(png_data_uri(_tile(picture)), caption=caption, width="stretch")
 
 st.subheader("The evidence")
 st.caption(
