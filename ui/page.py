@@ -22,8 +22,7 @@ def start_page(live_run_status: bool = True) -> None:
         if DATASET not in st.session_state:
             st.rerun()
     init_state()
-    # On touch screens Plotly's toolbar stays up over a chart's title and legend; drag to zoom
-    # and double tap to reset work without it.
+    # On touch screens Plotly's toolbar stays up over a chart's title and legend: hide it there.
     st.html(f"<style>@media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}</style>")
     render_sidebar(live_run_status)
 
