@@ -314,6 +314,8 @@ class Trainer:
         self._lock = threading.Lock()
         self.history: list[dict[str, Any]] = []
         self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
+        # Weights at the end of the last finished epoch: what `model` gives, with its metrics.
+        self._epoch_end_weights: tuple[np.ndarray, np.ndarray] | None = None
         self.last_step_event: StepEvent | None = None
         # Loss of the latest minibatch (StepEvents average over log_every steps).
         self.last_batch_loss: float | None = None
@@ -348,9 +350,12 @@ class Trainer:
 
     @property
     def model(self) -> SoftmaxRegression:
-        """A SoftmaxRegression with copies of the current weights, the config and the latest
-        metrics (after divergence: the last finite weights)."""
+        """A SoftmaxRegression, the config and the metrics of the same weights: those at the end
+        of the last finished epoch, with that epoch's metrics, also for a run stopped or diverged
+        in the middle of the next one. Before the first epoch ends: copies of the current weights
+        (after divergence, the last finite ones) and no epoch metrics."""
         metrics: dict[str, Any] = dict(self.history[-1]) if self.history else {}
+        W, b = self._epoch_end_weights or (self.W, self.b)
         metrics.update(
             status=self.status,
             global_step=self.global_step,
@@ -358,8 +363,8 @@ class Trainer:
             history=[dict(h) for h in self.history],  # learning curves travel with the model
         )
         return SoftmaxRegression(
-            self.W.copy(),
-            self.b.copy(),
+            W.copy(),
+            b.copy(),
             config=self.config.to_dict(),
             metrics=metrics,
             classes=self.classes,
@@ -569,6 +574,7 @@ class Trainer:
         )
         self.history.append(ev.to_dict())
         self.snapshots.append((self.epoch, ev.W, ev.b))
+        self._epoch_end_weights = (ev.W, ev.b)
         events: list[Event] = [ev]
         if self.epoch == self.config.epochs:
             events.append(

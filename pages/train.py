@@ -167,7 +167,7 @@ if controls.button("⏯️ Resume", disabled=status != PAUSED):
 if controls.button(
     "⏹️ Stop",
     disabled=not live,
-    help="End the run now; the weights so far become a model if an epoch ended.",
+    help="End the run now; the weights after its last finished epoch (if any) become a model.",
 ):
     run.stop()
     run.join(timeout=5)

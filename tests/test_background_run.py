@@ -1,4 +1,4 @@
-"""BackgroundRun's controls return once they have taken effect.
+"""BackgroundRun's controls return once they have taken effect; Stop keeps a coherent model.
 
 With Live view on, a paused run is drawn once and not again until the visitor's next click, so
 Pause and One step must not return before the thread has done what they ask: the page drawn
@@ -8,6 +8,9 @@ right after them shows the step the run really is at.
 from __future__ import annotations
 
 import time
+
+import numpy as np
+import pytest
 
 from core.train import TrainConfig
 from tests.test_hosted import tiny_dataset
@@ -56,3 +59,24 @@ def test_step_once_returns_after_its_step():
         run.stop()
         run.join(5)
     assert not run.alive
+
+
+def test_a_stopped_run_gives_the_model_of_its_last_epoch_labelled_stopped():
+    data = tiny_dataset()
+    run = _run()
+    try:
+        deadline = time.monotonic() + 20
+        while not run.view().history or run.view().global_step % len(data.train_labels) < 10:
+            assert time.monotonic() < deadline, "no epoch ended"
+            time.sleep(0.01)
+    finally:
+        run.stop()
+        run.join(5)
+    view = run.view()
+    assert view.status == "stopped"
+    model = run.model
+    assert model.metrics["status"] == "stopped"
+    # The accuracy it is labelled with is the accuracy of its weights (not mid-epoch ones).
+    X_test = data.test_images / np.float32(255)
+    accuracy = (model.predict(X_test) == data.test_labels).mean()
+    assert accuracy == pytest.approx(view.history[-1]["test_acc"])

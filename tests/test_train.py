@@ -220,6 +220,22 @@ def test_step_is_the_unit_and_stop_between_steps(data):
     assert m.is_fitted and m.metrics["status"] == "stopped"
 
 
+def test_a_run_stopped_mid_epoch_gives_the_model_its_metrics_describe(data):
+    t = Trainer(TrainConfig(epochs=5, batch_size=16, log_every=1000), data)
+    last_epoch = None
+    while last_epoch is None or t.batch_in_epoch < 3:  # 3 steps into epoch 2
+        last_epoch = next((e for e in t.step() if isinstance(e, EpochEvent)), last_epoch)
+    t.stop()
+    assert t.status == "stopped" and last_epoch.epoch == 1
+    assert not np.array_equal(t.W, last_epoch.W), "the weights moved after the epoch ended"
+    m = t.model
+    np.testing.assert_array_equal(m.W, last_epoch.W)
+    np.testing.assert_array_equal(m.b.ravel(), last_epoch.b.ravel())
+    X_test, y_test = data[2] / np.float32(255), data[3]
+    assert (m.predict(X_test) == y_test).mean() == pytest.approx(m.metrics["test_acc"])
+    assert m.metrics["epoch"] == 1 and m.metrics["status"] == "stopped"
+
+
 def test_stop_while_iterating(data):
     t = Trainer(TrainConfig(epochs=5, log_every=3), data)
     seen = []

@@ -199,7 +199,7 @@ class BackgroundRun:
 
     @property
     def model(self):
-        """The trainer's current model (last finite weights after a divergence)."""
+        """The trainer's model: the weights of the last finished epoch, with its metrics."""
         return self._trainer.model
 
     def view(self, with_snapshots: bool = False) -> RunView:
@@ -248,6 +248,7 @@ class BackgroundRun:
         try:
             while True:
                 if self._stop.is_set():
+                    self._trainer.stop()  # its model then says "stopped", not "running"
                     self._finish(STOPPED, "Stopped by you")
                     return
                 single = False
