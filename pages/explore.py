@@ -8,11 +8,11 @@ from ui.dataset_stats import dataset_stats, pca_projection
 from ui.figures import (
     class_distribution_figure,
     heatmap28,
-    image_grid,
     pca_figure,
     pixel_histogram_figure,
 )
-from ui.page import dataset_or_stop, scroll_sideways_below, start_page
+from ui.images import image_grid_html
+from ui.page import dataset_or_stop, start_page
 
 start_page()
 
@@ -72,17 +72,16 @@ if len(shown):
         f"{len(matching):,} {split} images"
         + ("" if chosen == ALL else f" of class {class_names[chosen]}")
         + f"; this page shows numbers {first + 1:,} to {first + len(shown):,} of them. "
-        "Above each picture: its index in the split · its label. Hover for pixel values."
+        "Under each picture: its index in the split · its label."
     )
     short_names = max(len(c) for c in class_names) <= 2
-    titles = [
-        f"#{i} · {class_names[labels[i]]}" if short_names else f"#{i}<br>{class_names[labels[i]]}"
+    captions = [
+        f"#{i} · {class_names[labels[i]]}" if short_names else f"#{i}\n{class_names[labels[i]]}"
         for i in shown
     ]
-    scroll_sideways_below("explore_grid_box").plotly_chart(
-        image_grid(images[shown], titles, cols=10, ids=shown, labels=labels[shown]),
-        key="explore_grid",
-        config={"displayModeBar": False},
+    tooltips = [f"{split} image #{i}, label {class_names[labels[i]]}" for i in shown]
+    st.container(key="explore_grid").html(
+        image_grid_html(images[shown], captions, tooltips=tooltips)
     )
 else:
     st.info("No images match this filter.")
@@ -103,11 +102,7 @@ st.caption(
     "Mean of all training images of a class, pixel by pixel (0 = black, 1 = white). A linear "
     "model's weight templates (see the Weights page) look a lot like differences of these."
 )
-scroll_sideways_below("explore_means_box").plotly_chart(
-    image_grid(stats.mean_images, list(class_names), cols=10, id_name="class", tile_px=80),
-    key="explore_means",
-    config={"displayModeBar": False},
-)
+st.container(key="explore_means").html(image_grid_html(stats.mean_images, list(class_names)))
 
 # -- pixels ----------------------------------------------------------------------------------------
 st.subheader("Pixels")

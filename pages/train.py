@@ -15,9 +15,10 @@ from ui.charts import (
     epoch_metric_figure,
     runs_overlay_figure,
 )
-from ui.figures import confusion_figure, image_grid
+from ui.figures import confusion_figure
+from ui.images import image_grid_html
 from ui.live_panel import METRIC_PX, LivePanel
-from ui.page import dataset_or_stop, scroll_sideways_below, start_page
+from ui.page import dataset_or_stop, start_page
 from ui.training import (
     PAUSED,
     QUEUED,
@@ -276,9 +277,11 @@ def _confusion(entry: state.ModelEntry) -> None:
         )
         if len(matches):
             shown = matches[:40]
-            scroll_sideways_below("confusion_examples_box").plotly_chart(
-                image_grid(dataset.test_images[shown], [f"#{i}" for i in shown], cols=10),
-                key="confusion_examples",
+            tooltips = [f"test image #{i}" for i in shown]
+            st.container(key="confusion_examples").html(
+                image_grid_html(
+                    dataset.test_images[shown], [f"#{i}" for i in shown], tooltips=tooltips
+                )
             )
 
 

@@ -1,8 +1,6 @@
 """ui.figures: pure builders, checked on the figure objects (no Streamlit, no browser)."""
 
 import numpy as np
-import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 
 from ui import figures
@@ -32,11 +30,11 @@ def test_grid_shape():
 def test_tile_layout_places_every_image_once_with_nan_gutters():
     imgs = _images(13).reshape(13, 28, 28)
     band, gap = 6, 2
-    canvas = figures.tile_images(imgs, cols=5, band=band, gap=gap)
+    grid = figures.TileLayout(13, 5, band, gap)
+    canvas = grid.paint(imgs, np.nan, np.float32)
     rows, cols = 3, 5
     assert canvas.shape == (rows * (28 + band), cols * (28 + gap) - gap)
     assert canvas.dtype == np.float32
-    grid = figures.TileLayout(13, 5, band, gap)
     for k in range(13):
         y, x = grid.origin(k)
         np.testing.assert_array_equal(canvas[y : y + 28, x : x + 28], imgs[k])
@@ -53,65 +51,6 @@ def test_as_images_accepts_flat_square_and_single():
     assert figures.as_images(np.zeros((28, 28))).shape == (1, 28, 28)
     with pytest.raises(ValueError, match="784"):
         figures.as_images(np.zeros((3, 100)))
-
-
-# -- image grid -----------------------------------------------------------------------------------
-
-
-def test_image_grid_is_one_heatmap_with_titles_and_hover():
-    imgs = _images(23)
-    ids = np.arange(23) + 59_000
-    labels = np.arange(23) % 10
-    titles = [f"#{i} · {lab}" for i, lab in zip(ids, labels, strict=True)]
-    fig = figures.image_grid(imgs, titles, cols=10, ids=ids, labels=labels)
-    assert isinstance(fig, go.Figure)
-    assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
-    heat = fig.data[0]
-    z = np.asarray(heat.z)
-    assert z.shape[1] == 10 * 30 - 2  # 10 tiles of 28 with 2-pixel gutters
-    assert np.isfinite(z).sum() == 23 * 784
-    assert (heat.zmin, heat.zmax) == (0.0, 255.0)
-    assert heat.showscale is False and heat.hoverongaps is False
-    # customdata carries (image id, label) per pixel.
-    custom = np.asarray(heat.customdata)
-    assert custom.shape == z.shape + (2,)
-    assert set(np.unique(custom[..., 0][np.isfinite(z)])) == set(ids.tolist())
-    assert "customdata[0]" in heat.hovertemplate and "%{z" in heat.hovertemplate
-    assert [a.text for a in fig.layout.annotations] == titles
-    assert fig.layout.yaxis.scaleanchor == "x"
-    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
-    # Grey: black to white.
-    assert heat.colorscale[0][1] == "rgb(0,0,0)" and heat.colorscale[-1][1] == "rgb(255,255,255)"
-
-
-def test_image_grid_float_images_use_unit_range():
-    fig = figures.image_grid(_rng().random((4, 28, 28)), list("abcd"))
-    assert (fig.data[0].zmin, fig.data[0].zmax) == (0.0, 1.0)
-
-
-def test_image_grid_height_grows_with_rows_and_handles_empty():
-    one_row = figures.image_grid(_images(10), [""] * 10)
-    five_rows = figures.image_grid(_images(50), [""] * 50)
-    assert 4 * one_row.layout.height < five_rows.layout.height < 6 * one_row.layout.height
-    assert five_rows.layout.height < 700  # fifty images fit on a laptop screen
-    empty = figures.image_grid(np.zeros((0, 784), np.uint8), [])
-    assert len(empty.data) == 0
-
-
-def test_image_grid_checks_titles():
-    with pytest.raises(ValueError, match="titles"):
-        figures.image_grid(_images(3), ["a"])
-
-
-def test_image_grid_payload_stays_small():
-    """Fifty images on one page must not ship megabytes to the browser."""
-    fig = figures.image_grid(
-        _images(50),
-        [str(i) for i in range(50)],
-        ids=np.arange(50) + 59_000,
-        labels=np.arange(50) % 10,
-    )
-    assert len(pio.to_json(fig, validate=False)) < 800_000
 
 
 # -- templates ------------------------------------------------------------------------------------

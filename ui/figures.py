@@ -122,21 +122,6 @@ class TileLayout:
         return notes
 
 
-def tile_images(images: np.ndarray, cols: int, band: int = GAP, gap: int = GAP) -> np.ndarray:
-    """(N, 28, 28) -> one float32 canvas with the tiles in rows of `cols`; NaN around them."""
-    imgs = as_images(images)
-    return TileLayout(len(imgs), cols, band, gap).paint(imgs, np.nan, np.float32)
-
-
-def _small_uint(a: np.ndarray) -> np.ndarray:
-    """Smallest unsigned dtype holding `a` (>= 0): plotly ships arrays base64, so size matters."""
-    hi = int(a.max()) if a.size else 0
-    for dtype in (np.uint8, np.uint16, np.uint32):
-        if hi <= np.iinfo(dtype).max:
-            return a.astype(dtype)
-    return a.astype(np.float64)
-
-
 def _image_layout(
     fig: go.Figure, width: float, height: float, px_per_unit: float, top: int = 0, right: int = 0
 ) -> None:
@@ -152,71 +137,6 @@ def _image_layout(
     fig.update_yaxes(
         **_NO_AXIS, range=[height - 0.5, -0.5], scaleanchor="x", scaleratio=1, constrain="domain"
     )
-
-
-def _value_range(imgs: np.ndarray) -> tuple[float, float, str]:
-    """Grey range and hover format: 0..255 for uint8-like data, 0..1 for [0, 1] floats."""
-    top = float(np.nanmax(imgs)) if imgs.size else 1.0
-    if imgs.dtype == np.uint8 or top > 1.0:
-        return 0.0, 255.0, ".0f"
-    return 0.0, 1.0, ".2f"
-
-
-def image_grid(
-    images: np.ndarray,
-    titles: Sequence[str],
-    cols: int = 10,
-    *,
-    ids: Sequence[int] | None = None,
-    labels: Sequence[int] | None = None,
-    id_name: str = "image",
-    tile_px: int = 64,
-) -> go.Figure:
-    """N images (N, 784) or (N, 28, 28) as one tiled grey heatmap, titles above the tiles.
-
-    Hover names the image (`id_name` #ids[k], default its position k), its label when `labels`
-    is given, and the pixel value. Titles may span lines with "<br>". `tile_px` sets the height
-    of a tile on screen (plus its title).
-    Values 0..255 (uint8) or 0..1 (floats) are drawn black..white.
-    """
-    imgs = as_images(images)
-    n = len(imgs)
-    if len(titles) != n:
-        raise ValueError(f"got {n} images but {len(titles)} titles")
-    fig = go.Figure()
-    if n == 0:
-        fig.update_layout(annotations=[dict(text="No images", showarrow=False)])
-        _image_layout(fig, SIDE, 6, 1.0)
-        return fig
-    zmin, zmax, fmt = _value_range(imgs)
-    lines = 1 + max(str(t).count("<br>") for t in titles)
-    grid = TileLayout(n, cols, band=title_band(tile_px, 15 * lines + 5))
-    z = grid.paint(imgs, np.nan, np.float32)
-    id_values = np.arange(n) if ids is None else np.asarray(ids, dtype=np.int64)
-    # Gutters get 0, not -1: hover skips them, and all-ones bytes bloat plotly's escaped JSON.
-    id_canvas = grid.paint(id_values, 0, np.int64)
-    hover = f"{id_name} #%{{customdata[0]}}"
-    if labels is not None:
-        label_canvas = grid.paint(np.asarray(labels, dtype=np.int64), 0, np.int64)
-        customdata = _small_uint(np.stack([id_canvas, label_canvas], axis=-1))
-        hover += " · label %{customdata[1]}"
-    else:
-        customdata = _small_uint(id_canvas[..., None])
-    fig.add_trace(
-        go.Heatmap(
-            z=z,
-            customdata=customdata,
-            colorscale=GREYS,
-            zmin=zmin,
-            zmax=zmax,
-            showscale=False,
-            hoverongaps=False,
-            hovertemplate=hover + f"<br>pixel %{{z:{fmt}}}<extra></extra>",
-        )
-    )
-    fig.update_layout(annotations=grid.annotations(titles))
-    _image_layout(fig, grid.width, grid.height, tile_px / SIDE)
-    return fig
 
 
 def _symmetric_limit(values: np.ndarray) -> float:

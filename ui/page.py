@@ -39,14 +39,3 @@ def dataset_or_stop(name: str) -> Dataset:
     except DatasetError as err:
         st.error(f"The dataset {name!r} could not be loaded: {err}")
         st.stop()
-
-
-def scroll_sideways_below(key: str, min_px: int = 640):
-    """A container whose content keeps at least `min_px` of width and scrolls sideways where the
-    page is narrower (a phone). Image grids are drawn to scale: squeezed, their tiles shrink to a
-    strip with overlapping titles and a tall empty chart around it."""
-    st.html(
-        f"<style>.st-key-{key} {{overflow-x: auto;}} "
-        f".st-key-{key} > div {{min-width: {min_px}px;}}</style>"
-    )
-    return st.container(key=key)

@@ -56,6 +56,27 @@ def chart(page: Page, key: str) -> Locator:
     return page.locator(f".st-key-{key}").get_by_test_id("stPlotlyChart")
 
 
+def image_grid(page: Page, key: str) -> Locator:
+    """The tiles of an image grid (ui.images.image_grid_html) drawn in st.container(key=key)."""
+    return page.locator(f".st-key-{key} .digit-grid figure")
+
+
+def expect_image_grid_shown(tiles: Locator, count: int) -> None:
+    """`count` tiles, each a loaded 28 x 28 picture drawn bigger than that, with a caption."""
+    expect(tiles).to_have_count(count)
+    sizes = tiles.locator("img").evaluate_all(
+        "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.getBoundingClientRect().width])"
+    )
+    assert all(done and natural == 28 and shown > 28 for done, natural, shown in sizes), sizes
+    for caption in tiles.locator("figcaption").all_inner_texts():
+        assert caption.strip(), "a tile without its caption"
+
+
+def tiles_in_first_row(tiles: Locator) -> int:
+    tops = tiles.evaluate_all("figs => figs.map(f => Math.round(f.getBoundingClientRect().top))")
+    return tops.count(tops[0])
+
+
 def expect_chart_rendered(chart_locator: Locator) -> None:
     """Plotly has drawn the chart (its SVG exists), not just Streamlit's placeholder."""
     expect(chart_locator.locator(".main-svg").first).to_be_visible()
