@@ -219,6 +219,14 @@ def preprocess_steps(rgba) -> PreprocessSteps:
     )
 
 
+def is_a_dot(steps: PreprocessSteps, stroke_px: float) -> bool:
+    """Whether the ink is no bigger than one dab of a `stroke_px` brush (a click, not a digit):
+    its longer side at most 1.5 stroke widths. Scaled to the 20 px box, such a dot becomes a
+    round blob that the model still reads, confidently, as some digit."""
+    top, left, bottom, right = steps.bbox
+    return max(bottom - top, right - left) <= 1.5 * stroke_px
+
+
 def canvas_to_mnist(rgba) -> np.ndarray:
     """Canvas image -> (28, 28) float32 in [0, 1], made the way MNIST digits were made.
 

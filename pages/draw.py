@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core.preprocess import EmptyCanvasError, preprocess_steps
+from core.preprocess import EmptyCanvasError, is_a_dot, preprocess_steps
 from ui import state
 from ui.charts import class_bar_figure, logit_parts_figure
 from ui.figures import heatmap28
@@ -70,6 +70,7 @@ left = row.container(width=CANVAS_PX + 16)
 right = row.container(width=440)
 image: np.ndarray | None = None  # (28, 28) float32 in [0, 1], MNIST-style
 true_label: int | None = None
+dot = False  # the drawing is a single dab of the brush
 
 with left:
     if source == SOURCE_DRAW:
@@ -106,6 +107,7 @@ with left:
                 st.warning(f"This drawing cannot be read: {err}")
             else:
                 image = steps.centred
+                dot = is_a_dot(steps, brush)
     else:
         index = st.number_input(
             "Test image index",
@@ -126,13 +128,21 @@ with right:
     x = image.reshape(1, 784)
     probs = entry.model.predict_proba(x)[0]
     top = int(np.argmax(probs))
-    headline = f"### It's {with_article(f'**{class_names[top]}**')} — {_percent(probs[top])} sure"
+    headline = f"### It's {with_article(class_names[top], bold=True)} — {_percent(probs[top])} sure"
     if true_label is not None:
         verdict = (
             "✅ right" if top == true_label else f"❌ the label says {class_names[true_label]}"
         )
         headline += f" ({verdict})"
-    st.markdown(headline)
+    if dot:
+        # The model has to pick a class for anything; a confident headline would mislead here.
+        st.warning(
+            "That is a dot, not a digit: scaled up like a digit it becomes a round blob. The "
+            f"model still scores it below (it says {class_names[top]}), but draw a whole digit "
+            "for a real answer."
+        )
+    else:
+        st.markdown(headline)
     st.plotly_chart(
         class_bar_figure(probs, class_names, "Probability of each class", highlight=top),
         key="probabilities",

@@ -244,6 +244,10 @@ def test_a_test_image_by_index_is_scored_against_its_label(app):
     assert not app.exception
     mnist = load_dataset("mnist")
     assert f"label says {mnist.test_labels[0]}" in headline(app) or "right" in headline(app)
+    # "an 8", not "a 8" (the shipped model reads this 8 right).
+    eight = int(np.flatnonzero(mnist.test_labels == 8)[0])
+    app.number_input[0].set_value(eight).run()
+    assert headline(app).startswith("### It's an **8**"), headline(app)
 
 
 def test_starting_over_a_paused_run_keeps_the_paused_run_in_the_history(app):

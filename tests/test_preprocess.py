@@ -20,6 +20,7 @@ from core.preprocess import (
     canvas_to_mnist,
     centre_of_mass,
     digit_to_canvas,
+    is_a_dot,
     preprocess_steps,
 )
 
@@ -184,6 +185,29 @@ def test_a_single_dot_gives_a_valid_centred_square(row, col, diameter):
     if row + diameter <= 280 and col + diameter <= 280:
         assert (rows, cols) == (BOX_SIZE, BOX_SIZE)
     assert centre_of_mass(out)[0] == pytest.approx(TARGET_CENTRE[0], abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("side", "brush", "dot"),
+    [
+        (3, 20, True),
+        (20, 20, True),
+        (30, 20, True),
+        (31, 20, False),
+        (60, 40, True),
+        (61, 40, False),
+    ],
+)
+def test_a_dot_is_ink_no_bigger_than_a_dab_of_the_brush(side, brush, dot):
+    gray = np.zeros((280, 280), dtype=np.float32)
+    gray[100 : 100 + side, 50 : 50 + side // 2 + 1] = 1.0  # its longer side counts
+    assert is_a_dot(preprocess_steps(rgba(gray)), brush) is dot
+
+
+def test_a_redrawn_mnist_digit_is_no_dot(mnist_sample):
+    for digit in mnist_sample[:20]:
+        steps = preprocess_steps(digit_to_canvas(digit, 120, 20, 140))
+        assert not is_a_dot(steps, 20)
 
 
 def test_transparent_pixels_carry_no_ink():

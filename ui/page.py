@@ -27,9 +27,11 @@ def start_page(live_run_status: bool = True) -> None:
     render_sidebar(live_run_status)
 
 
-def with_article(name: str) -> str:
-    """'a 7', 'an 8', 'an Ankle boot': the article that a class name takes when read aloud."""
-    return f"{'an' if name[:1].lower() in 'aeiou8' else 'a'} {name}"
+def with_article(name: str, bold: bool = False) -> str:
+    """'a 7', 'an 8', 'an Ankle boot': the article that a class name takes when read aloud;
+    with `bold`, the name in Markdown bold ('an **8**')."""
+    article = "an" if name[:1].lower() in "aeiou8" else "a"
+    return f"{article} **{name}**" if bold else f"{article} {name}"
 
 
 def dataset_or_stop(name: str) -> Dataset:

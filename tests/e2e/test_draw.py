@@ -64,6 +64,19 @@ def test_a_drawn_digit_is_recognised_with_its_preprocessing_shown(draw_page: Pag
     shoot(page, f"draw_{case}")
 
 
+def test_a_click_on_the_canvas_is_called_a_dot_not_a_digit(draw_page: Page):
+    page = draw_page
+    target = canvas(page)
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_text("That is a dot, not a digit")).to_be_visible(timeout=15_000)
+    expect(headline(page)).to_have_count(0)
+    expect_chart_rendered(chart(page, "probabilities"))
+    wait_for_app_run(page)
+    expect_no_exception(page)
+
+
 def test_clearing_the_canvas_brings_the_hint_back(draw_page: Page):
     page = draw_page
     draw_with_mouse(page, DIGITS["one"][1])
