@@ -311,7 +311,7 @@ class SoftmaxRegression:
 
     @classmethod
     def load(cls, source: str | os.PathLike | bytes | Any, *, name: str | None = None):
-        """Load a model saved by :meth:`save`.
+        """Load a model saved by :meth:`save`, or a zip of the notebook's W.npy and b.npy.
 
         ``source``: a path, the file's bytes, or a binary file-like object (e.g. Streamlit's
         UploadedFile). Never unpickles (allow_pickle=False). Raises ModelFileError naming the
@@ -321,8 +321,9 @@ class SoftmaxRegression:
         data, label = _read_source(source, name)
         if data[:4] == b"\x93NUM":
             raise ModelFileError(
-                f"{label} is a single .npy array, not a .npz model "
-                "(notebook W.npy/b.npy pairs load with SoftmaxRegression.from_notebook)"
+                f"{label} is a single .npy array, not a model: put W.npy and b.npy in one .zip "
+                "(as the app's 'W.npy + b.npy' download does), or load the pair with "
+                "SoftmaxRegression.from_notebook"
             )
         if data[:2] != b"PK":
             raise ModelFileError(f"{label} is not an .npz model file (not a zip archive)")
@@ -340,7 +341,10 @@ class SoftmaxRegression:
             if v.shape != () or not np.issubdtype(v.dtype, np.integer) or int(v) > FORMAT_VERSION:
                 raise ModelFileError(f"{label} has an unsupported format_version {v!r}")
         W = _check_weights(arrays["W"], "W", (N_PIXELS, N_CLASSES), label)
-        b = _check_weights(arrays["b"], "b", (N_CLASSES,), label)
+        b = arrays["b"]
+        if b.shape == (1, N_CLASSES):  # the notebook's b.npy, zipped with its W.npy
+            b = b.reshape(N_CLASSES)
+        b = _check_weights(b, "b", (N_CLASSES,), label)
         config = _json_field(arrays, "config", dict, label)
         metrics = _json_field(arrays, "metrics", dict, label)
         classes = _json_field(arrays, "classes", list, label)

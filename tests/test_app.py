@@ -17,6 +17,7 @@ from core.datasets import load_dataset
 from core.model import SoftmaxRegression
 from core.preprocess import digit_to_canvas
 from ui import state
+from ui.sidebar import notebook_zip
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 # AppTest runs every test's app in one fixed session; resources scoped to it outlive an AppTest.
@@ -185,6 +186,26 @@ def test_a_good_upload_becomes_the_current_model(app):
     current = app.session_state[state.MODELS][app.session_state[state.CURRENT_MODEL]]
     assert current.origin == "uploaded"
     np.testing.assert_array_equal(current.model.W, model.W)
+
+
+def test_the_notebook_zip_the_sidebar_offers_uploads_again(app):
+    shipped = app.session_state[state.MODELS][state.DEFAULT_MODEL_NAME].model
+    app.sidebar.file_uploader[0].upload("default-notebook.zip", notebook_zip(shipped)).run()
+    assert not app.exception and not app.sidebar.error
+    current = app.session_state[state.MODELS][app.session_state[state.CURRENT_MODEL]]
+    assert current.origin == "uploaded" and current.name == "Uploaded: default-notebook.zip"
+    np.testing.assert_array_equal(current.model.W, shipped.W)
+    np.testing.assert_array_equal(current.model.b, shipped.b)
+
+
+def test_a_lone_npy_upload_says_how_to_send_the_pair(app):
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((784, 10), np.float32))
+    app.sidebar.file_uploader[0].upload("W.npy", buffer.getvalue()).run()
+    errors = " ".join(e.value for e in app.sidebar.error)
+    assert "the current model stays" in errors and "W.npy is a single .npy array" in errors
+    assert "in one .zip" in errors
+    assert app.session_state[state.CURRENT_MODEL] == state.DEFAULT_MODEL_NAME
 
 
 def test_an_npz_with_a_pickled_object_is_refused(app):

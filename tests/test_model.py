@@ -274,6 +274,17 @@ def test_save_json_cleans_numpy_and_nan(tmp_path):
     assert loaded.metrics == {"acc": 0.5, "bad": None}
 
 
+def test_a_zip_of_the_notebooks_two_files_loads(model, tmp_path):
+    w_path, b_path = model.export_notebook(tmp_path)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(w_path, "W.npy")
+        zipped.write(b_path, "b.npy")  # (1, 10), as the notebook saves it
+    back = SoftmaxRegression.load(archive.getvalue(), name="notebook.zip")
+    np.testing.assert_array_equal(back.W, model.W)
+    np.testing.assert_array_equal(back.b, model.b)
+
+
 def test_export_and_from_notebook(model, tmp_path):
     w_path, b_path = model.export_notebook(tmp_path)
     W, b = np.load(w_path), np.load(b_path)

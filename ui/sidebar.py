@@ -86,7 +86,7 @@ def _downloads(entry: state.ModelEntry) -> None:
     )
     right.download_button(
         "W.npy + b.npy",
-        lambda: _notebook_zip(entry.model),
+        lambda: notebook_zip(entry.model),
         f"{stem}-notebook.zip",
         "application/zip",
         on_click="ignore",
@@ -94,7 +94,8 @@ def _downloads(entry: state.ModelEntry) -> None:
     )
 
 
-def _notebook_zip(model: SoftmaxRegression) -> bytes:
+def notebook_zip(model: SoftmaxRegression) -> bytes:
+    """The notebook's W.npy (784, 10) and b.npy (1, 10), zipped; the uploader takes it back."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for name, array in (("W.npy", model.W), ("b.npy", model.b.reshape(1, -1))):
@@ -109,9 +110,11 @@ def _upload() -> None:
     # files already taken (or refused).
     key = f"model_upload_{st.session_state[state.UPLOAD_GENERATION]}"
     with st.expander("Upload a model"):
+        # Any file type: the loader's own message says what is wrong with a file, where the
+        # uploader would only mark a refused one.
         st.file_uploader(
-            "A model.npz saved by this app or by `python -m core.train`",
-            type=["npz"],
+            f"A model.npz, or the W.npy + b.npy zip, from this app or `python -m core.train` "
+            f"(up to {MAX_UPLOAD_MB} MB)",
             key=key,
             on_change=_take_upload,
             args=(key,),
@@ -131,8 +134,8 @@ def _take_upload(key: str) -> None:
     try:
         model = SoftmaxRegression.load(uploaded)
     except ModelFileError as err:
-        reason = str(err).removeprefix(f"{uploaded.name}: ")  # the loader names the file too
-        st.session_state[state.UPLOAD_ERROR] = f"Could not use {uploaded.name}: {reason}"
+        reason = str(err)  # it names the file
+        st.session_state[state.UPLOAD_ERROR] = f"Not loaded, the current model stays. {reason}"
         return
     # The trainer records the dataset as the first word of the model's source.
     dataset = next((n for n in DATASET_NAMES if (model.source or "").startswith(n)), "mnist")

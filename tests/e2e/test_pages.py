@@ -85,7 +85,7 @@ def test_a_junk_model_upload_shows_an_error_and_keeps_the_model(app: Page, shoot
         files=[{"name": "junk.npz", "mimeType": "application/octet-stream", "buffer": b"junk"}]
     )
     error = bar.get_by_test_id("stAlertContentError")
-    expect(error).to_contain_text("Could not use junk.npz")
+    expect(error).to_contain_text("Not loaded, the current model stays. junk.npz")
     expect(current_model(page)).to_have_value(re.compile("^Shipped default"))
     expect_no_exception(page)
     shoot(page, "upload_error")
