@@ -14,7 +14,7 @@ import pytest
 
 from core.train import TrainConfig
 from tests.test_hosted import tiny_dataset
-from ui.training import PAUSED, BackgroundRun, TrainingSlots
+from ui.training import PAUSED, BackgroundRun, RunView, TrainingSlots
 
 
 def _run(paused: bool = False) -> BackgroundRun:
@@ -80,3 +80,35 @@ def test_a_stopped_run_gives_the_model_of_its_last_epoch_labelled_stopped():
     X_test = data.test_images / np.float32(255)
     accuracy = (model.predict(X_test) == data.test_labels).mean()
     assert accuracy == pytest.approx(view.history[-1]["test_acc"])
+
+
+def _view(**progress) -> RunView:
+    values = dict(
+        name="t",
+        config=TrainConfig(),
+        dataset="tiny",
+        status="running",
+        message="",
+        global_step=0,
+        total_steps=3000,
+        epoch=0,
+        elapsed=0.0,
+        last_batch_loss=None,
+        steps_per_sec=0.0,
+        step_losses=[],
+        step_accs=[],
+        history=[],
+        latest_W=None,
+    )
+    return RunView(**{**values, **progress})
+
+
+def test_the_time_left_follows_the_average_pace_not_the_last_half_second():
+    # 1,000 steps in 2 s: 2,000 more take 4 s, whatever the last window's speed was.
+    for window_speed in (50.0, 500.0, 5000.0):
+        view = _view(global_step=1000, elapsed=2.0, steps_per_sec=window_speed)
+        assert view.eta_seconds == pytest.approx(4.0)
+    # In the first second, the window's speed is all there is.
+    assert _view(global_step=100, elapsed=0.2, steps_per_sec=500.0).eta_seconds == 5.8
+    assert _view(status="paused", global_step=1000, elapsed=2.0).eta_seconds is None
+    assert _view().eta_seconds is None

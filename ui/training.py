@@ -121,9 +121,14 @@ class RunView:
 
     @property
     def eta_seconds(self) -> float | None:
-        if self.steps_per_sec <= 0 or self.status != RUNNING:
+        """Seconds left at the run's average pace so far (epoch-end evaluations included): the
+        speed of the last half second jumps around too much, with small batches above all."""
+        if self.status != RUNNING:
             return None
-        return (self.total_steps - self.global_step) / self.steps_per_sec
+        left = self.total_steps - self.global_step
+        if self.global_step > 0 and self.elapsed >= 1.0:
+            return left * self.elapsed / self.global_step
+        return left / self.steps_per_sec if self.steps_per_sec > 0 else None
 
     @property
     def is_final(self) -> bool:
