@@ -49,6 +49,10 @@ def test_runs_overlay_has_one_line_per_run():
     fig = runs_overlay_figure(runs)
     assert [trace.name for trace in fig.data] == ["Run 1", "Run 2"]
     assert len(fig.data[1].x) == 2
+    assert fig.layout.xaxis.dtick == 1  # whole epochs
+    # A diverged run has no curve: the one left still gets its name in a legend.
+    lone = runs_overlay_figure([RunRecord("Run 1", {}, HISTORY), RunRecord("Run 2", {}, [])])
+    assert lone.layout.showlegend is True
 
 
 def test_class_bars_highlight_the_top_class():

@@ -103,7 +103,10 @@ def runs_overlay_figure(runs: Sequence, metric: str = "test_acc") -> go.Figure:
         )
     if metric.endswith("acc"):
         fig.update_yaxes(tickformat=".1%")
-    fig.update_xaxes(title="epoch")
+    longest = max((len(run.history) for run in runs), default=0)
+    # Whole epochs only; every run named, even when it is the only one with a curve.
+    fig.update_xaxes(title="epoch", dtick=1 if longest <= 20 else None)
+    fig.update_layout(showlegend=True)
     return _layout(fig, f"{metric.replace('_', ' ')} of every run", height=340)
 
 
