@@ -19,6 +19,7 @@ from ui.figures import confusion_figure
 from ui.images import image_grid_html
 from ui.live_panel import METRIC_PX, LivePanel
 from ui.page import dataset_or_stop, start_page
+from ui.sidebar import sidebar_run_status
 from ui.training import (
     PAUSED,
     QUEUED,
@@ -350,7 +351,11 @@ if live:
     # Only after the view is drawn (follow_live_run returns at once when not following): the
     # note must not appear while the panel still shows the previous script run's last redraw.
     if not live_view_on and status != PAUSED:
+        # The panel stands still, so the sidebar's small status moves instead, and brings the
+        # results in when the run ends.
+        sidebar_run_status()
         frozen_note.caption(
             "📷 Live view is off: this is the run as it was at your last click. It goes on "
-            "training; turn Live view on, or press any button, to see where it is now."
+            "training (the sidebar shows how far), and its results appear here when it ends; "
+            "turn Live view on to follow it here."
         )

@@ -25,7 +25,7 @@ def render_sidebar(live_run_status: bool = True) -> None:
         st.divider()
         _model_picker()
         if live_run_status:
-            _run_status()
+            sidebar_run_status()
         if collected is not None:
             st.toast(f"{collected.name} {collected.status}.", icon="🏁")
 
@@ -150,11 +150,13 @@ def _take_upload(key: str) -> None:
     )
 
 
-def _run_status() -> None:
+def sidebar_run_status() -> None:
+    """The live run's status in the sidebar, polled about once a second; nothing without one."""
     run = session_runs().current
     if run is None or session_runs().collected:
         return
-    _live_status()
+    with st.sidebar:
+        _live_status()
 
 
 @st.fragment(run_every=1.0)

@@ -174,3 +174,26 @@ def test_the_live_view_needs_no_browser_timer(app: Page):
     expect(page.get_by_role("heading", name="Result of Run 1")).to_be_visible(timeout=RUN_TIMEOUT)
     expect(metric(page, "Test accuracy")).to_contain_text(re.compile(r"\d+\.\d\d%"))
     expect_no_exception(page)
+
+
+def test_with_live_view_off_the_sidebar_follows_and_the_results_arrive(app: Page):
+    page = app
+    open_from_sidebar(page, "Train", "train", "🏋️ Train")
+    wait_for_app_run(page)
+    main(page).get_by_text("📡 Live view").click()
+    wait_for_app_run(page)
+    page.get_by_role("spinbutton", name="Epochs").fill("4")
+    page.get_by_role("spinbutton", name="Batch size").fill(str(BATCH_SIZE))
+    page.get_by_role("button", name="▶️ Start training").click()
+    expect(page.get_by_text(re.compile(r"^📷 Live view is off"))).to_be_visible()
+    frozen = step_of(progress(page).inner_text())
+    # The page stands still; the sidebar's status moves on.
+    status = sidebar(page).get_by_text(re.compile(r"^Run 1: running, epoch (\d)/4"))
+    expect(status).to_be_visible()
+    first = status.inner_text()
+    expect(status).not_to_have_text(first, timeout=30_000)
+    assert step_of(progress(page).inner_text()) == frozen, "the page moved with Live view off"
+    # No click: the results come in when the run ends.
+    expect(page.get_by_role("heading", name="Result of Run 1")).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(progress(page)).to_have_count(0)
+    expect_no_exception(page)
