@@ -10,7 +10,7 @@ from core.preprocess import EmptyCanvasError, is_a_dot, preprocess_steps
 from ui import state
 from ui.charts import class_bar_figure, logit_parts_figure
 from ui.figures import heatmap28
-from ui.images import png_data_uri
+from ui.images import image_grid_html, png_data_uri
 from ui.page import dataset_or_stop, start_page, with_article
 
 CANVAS_PX = 280
@@ -150,7 +150,6 @@ with right:
     )
     if source == SOURCE_DRAW:
         st.markdown("**From canvas to MNIST digit** (grey: outside the cropped ink)")
-        cols = st.columns(4)
         shown = [
             (steps.gray, f"canvas {steps.gray.shape[1]}×{steps.gray.shape[0]}"),
             (
@@ -163,8 +162,16 @@ with right:
             ),
             (steps.centred, "28×28, centre of mass in the middle"),
         ]
-        for col, (picture, caption) in zip(cols, shown, strict=True):
-            col.image(png_data_uri(_tile(picture)), caption=caption, width="stretch")
+        # One grid, four a row on any screen (columns would stack them full width on a phone).
+        st.container(key="preprocessing_steps").html(
+            image_grid_html(
+                np.stack([_tile(picture) for picture, _ in shown]),
+                [caption for _, caption in shown],
+                tile_px=72,
+                max_cols=4,
+                wrap_captions=True,
+            )
+        )
 
 st.subheader("The evidence")
 st.caption(

@@ -254,7 +254,8 @@ def test_a_drawn_digit_is_predicted_with_its_steps_shown(app, canvas):
     app.switch_page("pages/draw.py").run()
     assert not app.exception
     assert "It's a **7**" in headline(app)
-    assert len(app.get("image")) >= 4, "raw, cropped, 20x20 and centred steps are shown"
+    steps = [h.proto.body for h in app.get("html") if 'class="digit-grid' in h.proto.body]
+    assert len(steps) == 1 and steps[0].count("<figure>") == 4, "canvas to 28x28 in 4 steps"
     assert len(app.get("plotly_chart")) >= 4  # probabilities, 3 evidence maps, logit parts
 
 

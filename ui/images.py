@@ -54,6 +54,7 @@ GRID_STYLE = """<style>
 .digit-grid img {display: block; width: 100%; aspect-ratio: 1; image-rendering: pixelated;}
 .digit-grid figcaption {font-size: 12px; line-height: 1.25; opacity: 0.75;
   overflow: hidden; text-overflow: ellipsis; white-space: nowrap;}
+.digit-grid.wrapped figcaption {white-space: normal;}
 </style>"""
 
 
@@ -64,13 +65,15 @@ def image_grid_html(
     tooltips: Sequence[str] | None = None,
     tile_px: int = 64,
     max_cols: int = 10,
+    wrap_captions: bool = False,
 ) -> str:
-    """N images (N, 784) or (N, 28, 28), uint8 0..255 or floats 0..1, as an HTML grid that
-    reflows to the page's width (tiles of `tile_px` or more, at most `max_cols` a row): each
-    tile over its caption (a line per "\n"), its tooltip
-    on hover. Text is escaped."""
+    """N square images (N, 784) as 28 x 28, or (N, S, S), uint8 0..255 or floats 0..1, as an HTML
+    grid that reflows to the page's width (tiles of `tile_px` or more, at most `max_cols` a
+    row): each tile over its caption (a line per "\n"; long ones cut with "…" unless
+    `wrap_captions`), its tooltip on hover. Text is escaped."""
     pictures = np.asarray(images)
-    pictures = pictures.reshape(len(pictures), 28, 28)
+    if pictures.ndim == 2:
+        pictures = pictures.reshape(len(pictures), 28, 28)
     if len(captions) != len(pictures) or (tooltips is not None and len(tooltips) != len(captions)):
         raise ValueError(f"got {len(pictures)} images for {len(captions)} captions")
     scale = np.float32(255) if pictures.dtype == np.uint8 else np.float32(1)
@@ -84,4 +87,5 @@ def image_grid_html(
             f"<figcaption>{caption}</figcaption></figure>"
         )
     style = f"--tile: {tile_px}px; --cols: {max_cols}"
-    return f'{GRID_STYLE}<div class="digit-grid" style="{style}">{"".join(tiles)}</div>'
+    kind = "digit-grid wrapped" if wrap_captions else "digit-grid"
+    return f'{GRID_STYLE}<div class="{kind}" style="{style}">{"".join(tiles)}</div>'

@@ -17,6 +17,7 @@ from tests.e2e.helpers import (
     expect_prediction,
     expect_preprocessing_steps,
     headline,
+    image_grid,
     open_from_sidebar,
     wait_for_app_run,
 )
@@ -84,7 +85,7 @@ def test_clearing_the_canvas_brings_the_hint_back(draw_page: Page):
     page.get_by_role("button", name="🧹 Clear the canvas").click()
     expect(page.get_by_text(HINT)).to_be_visible()
     expect(headline(page)).to_have_count(0)
-    expect(page.get_by_test_id("stImageCaption")).to_have_count(0)
+    expect(image_grid(page, "preprocessing_steps")).to_have_count(0)
     expect(canvas(page)).to_be_visible()
     wait_for_app_run(page)
     expect_no_exception(page)
