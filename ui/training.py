@@ -336,7 +336,9 @@ class BackgroundRun:
 
 
 # A second Start within this many seconds, same settings, keeps the run that the first began.
-REPEAT_START_SECONDS = 2.0
+# Generous: on a busy server the second click's script run can reach the check seconds later,
+# and a restart with the same settings (and seed) would only replay the same run.
+REPEAT_START_SECONDS = 5.0
 
 
 class SessionRuns:
