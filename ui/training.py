@@ -335,10 +335,9 @@ class BackgroundRun:
                 self._status, self._message = status, message
 
 
-# A second Start within this many seconds, same settings, keeps the run that the first began.
-# Generous: on a busy server the second click's script run can reach the check seconds later,
-# and a restart with the same settings (and seed) would only replay the same run.
-REPEAT_START_SECONDS = 5.0
+# A second Start within this many seconds, same settings, keeps the run that the first began
+# (a restart with the same settings and seed would only replay that run).
+REPEAT_START_SECONDS = 2.0
 
 
 class SessionRuns:
@@ -351,8 +350,11 @@ class SessionRuns:
 
     def start(self, config: TrainConfig, dataset: Dataset, paused: bool = False) -> BackgroundRun:
         self.shutdown()
+        # training_slots() is a Streamlit call, where a newer click can stop this script run:
+        # number the run only once it exists, or the next Start would make a "Run 2" of Run 1.
+        slots = training_slots()
+        run = BackgroundRun(f"Run {self.counter + 1}", config, dataset, slots)
         self.counter += 1
-        run = BackgroundRun(f"Run {self.counter}", config, dataset, training_slots())
         self.current, self.collected = run, False
         run.start(paused=paused)
         return run
