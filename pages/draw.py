@@ -8,14 +8,12 @@ from streamlit_drawable_canvas import st_canvas
 
 from core.preprocess import EmptyCanvasError, is_a_dot, preprocess_steps
 from ui import state
-from ui.charts import class_bar_figure, logit_parts_figure
+from ui.charts import NO_TOOLBAR, class_bar_figure, logit_parts_figure
 from ui.figures import heatmap28
 from ui.images import image_grid_html, png_data_uri
 from ui.page import dataset_or_stop, start_page, with_article
 
 CANVAS_PX = 280
-# Plotly's toolbar covers chart titles on touch screens, where it is always shown.
-CHART_CONFIG = {"displayModeBar": False}
 SOURCE_DRAW, SOURCE_TEST = "Draw it myself", "A test image by index"
 
 start_page()
@@ -146,7 +144,7 @@ with right:
     st.plotly_chart(
         class_bar_figure(probs, class_names, "Probability of each class", highlight=top),
         key="probabilities",
-        config=CHART_CONFIG,
+        config=NO_TOOLBAR,
     )
     if source == SOURCE_DRAW:
         st.markdown("**From canvas to MNIST digit** (grey: outside the cropped ink)")
@@ -190,12 +188,10 @@ for col, k in zip(cols, ranked, strict=True):
             evidence[:, k], f"{class_names[k]}: {probs[k]:.1%}", diverging=True, zmax=shared_max
         ),
         key=f"evidence_{k}",
-        config=CHART_CONFIG,
+        config=NO_TOOLBAR,
     )
 pixel_sum = evidence.sum(axis=0)
-st.plotly_chart(
-    logit_parts_figure(pixel_sum, b, class_names), key="logit_parts", config=CHART_CONFIG
-)
+st.plotly_chart(logit_parts_figure(pixel_sum, b, class_names), key="logit_parts", config=NO_TOOLBAR)
 by_pixels = int(np.argmax(pixel_sum))
 if by_pixels != top:
     st.info(

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from ui import state
+from ui.charts import NO_TOOLBAR
 from ui.dataset_stats import dataset_stats, pca_projection
 from ui.figures import (
     class_distribution_figure,
@@ -122,7 +123,7 @@ with right:
     st.plotly_chart(
         heatmap28(stats.variance, colorscale="Viridis", height=320, colorbar_title="variance"),
         key="explore_variance",
-        config={"displayModeBar": False},
+        config=NO_TOOLBAR,
     )
     st.caption(
         "Bright pixels change a lot from image to image and carry information; dark ones are "

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.datasets import CLASS_NAMES, DatasetError
 from ui import state
+from ui.charts import NO_TOOLBAR
 from ui.dataset_stats import dataset_stats
 from ui.figures import bias_figure, heatmap28, templates_figure
 from ui.loaders import load_shared_dataset
@@ -73,9 +74,7 @@ st.caption(
     f"W[:, k] of each class as a 28×28 picture, all on one scale from −{m:.3g} (blue) through 0 "
     f"(white) to +{m:.3g} (red). Hover a pixel for its weight."
 )
-st.plotly_chart(
-    templates_figure(W, class_names), key="weights_templates", config={"displayModeBar": False}
-)
+st.plotly_chart(templates_figure(W, class_names), key="weights_templates", config=NO_TOOLBAR)
 
 st.subheader("The bias of each class")
 st.caption(
@@ -93,20 +92,20 @@ cols = st.columns(3)
 cols[0].plotly_chart(
     heatmap28(W[:, k], f"template W[:, {k}]", diverging=True, zmax=m, height=320),
     key="weights_detail_template",
-    config={"displayModeBar": False},
+    config=NO_TOOLBAR,
 )
 if mean_images is not None:
     mean_k = mean_images[k]
     cols[1].plotly_chart(
         heatmap28(mean_k, f"mean training image of {class_names[k]}", zmax=1.0, height=320),
         key="weights_detail_mean",
-        config={"displayModeBar": False},
+        config=NO_TOOLBAR,
     )
     evidence = mean_k * W[:, k]
     cols[2].plotly_chart(
         heatmap28(evidence, "mean image × template", diverging=True, height=320),
         key="weights_detail_evidence",
-        config={"displayModeBar": False},
+        config=NO_TOOLBAR,
     )
     st.caption(
         f"Left: what the model looks for. Middle: what a typical {class_names[k]} looks like. "
@@ -141,7 +140,7 @@ else:
     left.plotly_chart(
         heatmap28(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, height=360),
         key="weights_pair_diff",
-        config={"displayModeBar": False},
+        config=NO_TOOLBAR,
     )
     with right:
         st.markdown(
@@ -196,5 +195,5 @@ else:
     st.plotly_chart(
         templates_figure(np.asarray(W_e), class_names, zmax=shared),
         key="weights_snapshot_templates",
-        config={"displayModeBar": False},
+        config=NO_TOOLBAR,
     )

@@ -12,6 +12,9 @@ TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#d62728"
 # Distinct hues per run (Streamlit's theme would draw them in shades of one colour).
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+# st.plotly_chart config for charts where zooming has nothing to show (images, live charts that
+# redraw within a second) and the toolbar would only cover the title.
+NO_TOOLBAR = {"displayModeBar": False}
 
 
 def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:

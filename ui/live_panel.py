@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.charts import epoch_metric_figure, step_loss_figure
+from ui.charts import NO_TOOLBAR, epoch_metric_figure, step_loss_figure
 from ui.figures import templates_figure
 from ui.training import QUEUED, RUNNING, RunView, training_slots
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
 METRIC_PX = 150
-# No Plotly toolbar: a zoom would last until the next redraw, within a second, and on phones the
-# toolbar covers the chart titles.
-LIVE_CHART_CONFIG = {"displayModeBar": False}
 
 
 class LivePanel:
@@ -92,14 +89,12 @@ class LivePanel:
             figure = step_loss_figure(
                 view.step_losses, steps_per_epoch, view.history, view.config.log_every
             )
-            self.loss.plotly_chart(figure, key=self._key("loss"), config=LIVE_CHART_CONFIG)
+            self.loss.plotly_chart(figure, key=self._key("loss"), config=NO_TOOLBAR)
         if self._changed("epochs", len(view.history)):
             figure = epoch_metric_figure(view.history, "acc", on_mnist=view.dataset == "mnist")
-            self.acc.plotly_chart(figure, key=self._key("acc"), config=LIVE_CHART_CONFIG)
+            self.acc.plotly_chart(figure, key=self._key("acc"), config=NO_TOOLBAR)
             if view.latest_W is not None:
                 figure = templates_figure(view.latest_W, self.class_names)
-                self.templates.plotly_chart(
-                    figure, key=self._key("templates"), config=LIVE_CHART_CONFIG
-                )
+                self.templates.plotly_chart(figure, key=self._key("templates"), config=NO_TOOLBAR)
             else:
                 self.templates.caption("They appear here after the first epoch.")

@@ -28,7 +28,7 @@ TRAIN_FORM = "train_form"
 TRAIN_INPUT_PREFIX = "train_input_"
 # Bumped to clear the Draw canvas (a new component key starts empty).
 CANVAS_GENERATION = "canvas_generation"
-# Message of the last failed upload, shown once.
+# Message of the last failed upload, shown under the uploader until the next upload.
 UPLOAD_ERROR = "upload_error"
 # Bumped after each uploaded file, so the uploader starts empty again.
 UPLOAD_GENERATION = "upload_generation"

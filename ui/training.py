@@ -407,16 +407,12 @@ def follow_live_run(show: Callable[[RunView], None], keep_following: bool = True
     2 cores) Streamlit 1.67 sometimes drops the end of a finished run's messages when a request
     arrives before they are sent, and the page then never polls again: it froze on "Queued".
     """
-    runs = session_runs()
     if keep_following:
         # While this script run follows the run, Streamlit's header shows "Running..." and a Stop
         # button that would only freeze this view (training goes on): the page's own progress
         # and buttons say and do it properly, so hide that widget meanwhile.
         st.html(f"<style>{STATUS_WIDGET} {{display: none;}}</style>")
-    while runs.current is not None and not runs.collected:
-        view = runs.current.view()
-        if view.is_final:
-            st.rerun()
+    while (view := live_run_view()) is not None:
         show(view)
         if not keep_following or view.status == PAUSED:
             return  # a paused run changes only on this visitor's click, which redraws the page
@@ -424,7 +420,7 @@ def follow_live_run(show: Callable[[RunView], None], keep_following: bool = True
 
 
 def live_run_view() -> RunView | None:
-    """For a polling fragment: the view of this session's live run, None without one.
+    """The view of this session's live run, None without one.
 
     A run that has just ended triggers a full rerun instead, which collects it into the session
     (see collect_finished_run) and shows its results.
