@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_EPOCHS",
     "DIVERGED_LOSS",
     "ConfigError",
+    "RunStatus",
     "TrainingDiverged",
     "TrainConfig",
     "StepEvent",
@@ -55,6 +57,28 @@ DIVERGED_LOSS = 1e3
 # Rows per gradient sub-chunk: a huge batch (e.g. 60000) never needs a (B, 784) float copy.
 _GRAD_CHUNK = 2048
 _INV255 = np.float32(1.0 / 255.0)
+
+
+class RunStatus(str, Enum):
+    """Where a run is. The trainer itself is READY, RUNNING or one of the final four; QUEUED
+    and PAUSED are a background run's (ui.training), FAILED one whose thread raised. A str, so
+    it compares equal to its value and saves as plain text in a model file."""
+
+    READY = "ready"
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED)
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class ConfigError(ValueError):
@@ -171,9 +195,9 @@ class EpochEvent:
 
 @dataclass(frozen=True)
 class DoneEvent:
-    """The run ended: reason is "finished", "stopped" or "diverged"."""
+    """The run ended: reason is FINISHED, STOPPED or DIVERGED."""
 
-    reason: str
+    reason: RunStatus
     message: str
 
 
@@ -308,7 +332,7 @@ class Trainer:
         self.global_step = 0
         self.epoch = 0  # completed epochs
         self.batch_in_epoch = 0
-        self.status = "ready"  # ready | running | finished | stopped | diverged
+        self.status = RunStatus.READY
         self.done_event: DoneEvent | None = None
         self._done_emitted = False
         self._lock = threading.Lock()
@@ -342,7 +366,7 @@ class Trainer:
             "steps_per_epoch": self.steps_per_epoch,
             "total_steps": self.total_steps,
             "epochs": self.config.epochs,
-            "status": self.status,
+            "status": self.status.value,
             "progress": self.global_step / self.total_steps,
             "seconds": self.seconds,
             "message": self.done_event.message if self.done_event else "",
@@ -357,7 +381,7 @@ class Trainer:
         metrics: dict[str, Any] = dict(self.history[-1]) if self.history else {}
         W, b = self._epoch_end_weights or (self.W, self.b)
         metrics.update(
-            status=self.status,
+            status=self.status.value,
             global_step=self.global_step,
             message=self.done_event.message if self.done_event else "",
             history=[dict(h) for h in self.history],  # learning curves travel with the model
@@ -405,7 +429,7 @@ class Trainer:
         with self._lock:
             if not self.done:
                 self._finish(
-                    "stopped",
+                    RunStatus.STOPPED,
                     f"stopped at step {self.global_step} of {self.total_steps} "
                     f"(epoch {self.epoch + 1})",
                 )
@@ -413,7 +437,7 @@ class Trainer:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _finish(self, reason: str, message: str) -> DoneEvent:
+    def _finish(self, reason: RunStatus, message: str) -> DoneEvent:
         self.status = reason
         self.done_event = DoneEvent(reason, message)
         return self.done_event
@@ -422,7 +446,7 @@ class Trainer:
         with self._lock:
             if self.done:
                 return []
-            self.status = "running"
+            self.status = RunStatus.RUNNING
             t0 = time.perf_counter()
             # Overflow in a diverging run is expected; we detect it explicitly below.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -478,7 +502,7 @@ class Trainer:
         msg = f"diverged at step {step} (epoch {epoch}): {what} — try a smaller learning rate"
         if self.config.l2 * self.config.lr >= 1:
             msg += " or a smaller l2"
-        ev = self._finish("diverged", msg)
+        ev = self._finish(RunStatus.DIVERGED, msg)
         if self.raise_on_diverge:
             self._done_emitted = True
             raise TrainingDiverged(msg, step=step, epoch=epoch)
@@ -579,7 +603,7 @@ class Trainer:
         if self.epoch == self.config.epochs:
             events.append(
                 self._finish(
-                    "finished",
+                    RunStatus.FINISHED,
                     f"finished {self.epoch} epochs ({self.global_step} steps): "
                     f"test acc {te_acc:.4f}, test loss {te_loss:.4f}",
                 )
@@ -693,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prog}: interrupted at step {trainer.global_step}; nothing saved", file=sys.stderr)
         return 130
     bar.clear()
-    if trainer.status != "finished" or last is None:
+    if trainer.status != RunStatus.FINISHED or last is None:
         print(f"{prog}: error: {trainer.done_event.message}; nothing saved", file=sys.stderr)
         return 1
     print(f"test result: loss: {last.test_loss:.4f}, acc: {last.test_acc:.4f}")

@@ -22,11 +22,23 @@ import numpy as np
 import streamlit as st
 
 from core.datasets import Dataset
-from core.train import DoneEvent, EpochEvent, StepEvent, TrainConfig, Trainer, TrainingDiverged
+from core.train import (
+    DoneEvent,
+    EpochEvent,
+    RunStatus,
+    StepEvent,
+    TrainConfig,
+    Trainer,
+    TrainingDiverged,
+)
 
-# Statuses a run goes through; the last three are final.
-QUEUED, RUNNING, PAUSED = "queued", "running", "paused"
-FINISHED, STOPPED, DIVERGED, FAILED = "finished", "stopped", "diverged", "failed"
+QUEUED, RUNNING, PAUSED = RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED
+FINISHED, STOPPED, DIVERGED, FAILED = (
+    RunStatus.FINISHED,
+    RunStatus.STOPPED,
+    RunStatus.DIVERGED,
+    RunStatus.FAILED,
+)
 FINAL_STATUSES = (FINISHED, STOPPED, DIVERGED, FAILED)
 
 # Bounds on what one run keeps in memory (a hosted demo serves many sessions).
@@ -322,10 +334,7 @@ class BackgroundRun:
                     keep = np.linspace(0, len(self._snapshots) - 1, MAX_SNAPSHOTS).round()
                     self._snapshots = [self._snapshots[int(i)] for i in np.unique(keep)]
             elif isinstance(event, DoneEvent):
-                status = {"finished": FINISHED, "stopped": STOPPED, "diverged": DIVERGED}.get(
-                    event.reason, FAILED
-                )
-                self._status, self._message = status, event.message
+                self._status, self._message = event.reason, event.message
                 return True
         return False
 
