@@ -42,6 +42,7 @@ __all__ = [
     "TrainConfig",
     "StepEvent",
     "EpochEvent",
+    "TrainerProgress",
     "DoneEvent",
     "Trainer",
     "main",
@@ -204,6 +205,30 @@ class DoneEvent:
 Event = StepEvent | EpochEvent | DoneEvent
 
 
+@dataclass(frozen=True)
+class TrainerProgress:
+    """Where a run is, all fields from the same moment between two steps (so they agree).
+
+    history: one ``EpochEvent.to_dict()`` per finished epoch; snapshots: (epoch, W (D, C),
+    b (C,)) as kept by the trainer's ``keep_snapshots`` (empty unless asked for)."""
+
+    status: RunStatus
+    message: str
+    global_step: int
+    epoch: int
+    batch_in_epoch: int
+    steps_per_epoch: int
+    total_steps: int
+    seconds: float
+    last_batch_loss: float | None
+    history: tuple[dict[str, Any], ...]
+    snapshots: tuple[tuple[int, np.ndarray, np.ndarray], ...] = ()
+
+    @property
+    def fraction_done(self) -> float:
+        return min(1.0, self.global_step / max(1, self.total_steps))
+
+
 # --------------------------------------------------------------------------------------------
 # BLAS thread pinning
 # --------------------------------------------------------------------------------------------
@@ -277,7 +302,11 @@ class Trainer:
     * ``step()`` runs one minibatch and returns the events it produced (possibly none);
       not calling it is how a UI pauses.
     * ``for ev in trainer:`` runs to the end, yielding every event (ends with a DoneEvent).
-    * ``stop()`` ends the run between steps; ``state``, ``history``, ``snapshots``, ``model``.
+    * ``stop()`` ends the run between steps (safe from another thread); ``progress()`` a
+      consistent copy of where it is (safe from another thread); ``model`` the weights.
+    * ``keep_snapshots``: how many per-epoch weight copies to keep (None: all; 0: none; k >= 2:
+      at most k, on an even grid of epochs 1, 1 + s, 1 + 2s, ... plus the latest one, the
+      stride s doubling whenever they would be more than k).
     * ``raise_on_diverge=True`` makes a diverging run raise TrainingDiverged (after the
       DoneEvent state is recorded and the last finite weights restored).
     """
@@ -290,6 +319,7 @@ class Trainer:
         classes: tuple[str, ...] | None = None,
         source: str = "",
         raise_on_diverge: bool = False,
+        keep_snapshots: int | None = None,
     ) -> None:
         if data is None:
             raise TypeError("Trainer needs training data (a Dataset or a 4-tuple of arrays)")
@@ -304,6 +334,10 @@ class Trainer:
         self.classes = classes or (tuple(getattr(data, "class_names", ())) or None)
         self.source = source or str(getattr(data, "name", "") or "")
         self.raise_on_diverge = raise_on_diverge
+        if keep_snapshots is not None and keep_snapshots not in (0,) and keep_snapshots < 2:
+            raise ValueError(f"keep_snapshots must be None, 0 or >= 2, got {keep_snapshots}")
+        self.keep_snapshots = keep_snapshots
+        self._snapshot_stride = 1
 
         n, d = Xtr.shape
         c = n_classes
@@ -338,9 +372,12 @@ class Trainer:
         self._lock = threading.Lock()
         self.history: list[dict[str, Any]] = []
         self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
+        # What progress() reads: one tuple, replaced whole after each step (an atomic
+        # assignment), so a reader in another thread never waits for a step nor sees half of one.
+        self._history_copy: tuple[dict[str, Any], ...] = ()
+        self._published: tuple = ()
         # Weights at the end of the last finished epoch: what `model` gives, with its metrics.
         self._epoch_end_weights: tuple[np.ndarray, np.ndarray] | None = None
-        self.last_step_event: StepEvent | None = None
         # Loss of the latest minibatch (StepEvents average over log_every steps).
         self.last_batch_loss: float | None = None
         self._win_loss = 0.0
@@ -350,6 +387,7 @@ class Trainer:
         self._win_time = 0.0
         self._epoch_time = 0.0
         self.seconds = 0.0  # total compute time
+        self._publish()
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -357,20 +395,35 @@ class Trainer:
     def done(self) -> bool:
         return self.done_event is not None
 
-    @property
-    def state(self) -> dict[str, Any]:
-        return {
-            "global_step": self.global_step,
-            "epoch": self.epoch,
-            "batch_in_epoch": self.batch_in_epoch,
-            "steps_per_epoch": self.steps_per_epoch,
-            "total_steps": self.total_steps,
-            "epochs": self.config.epochs,
-            "status": self.status.value,
-            "progress": self.global_step / self.total_steps,
-            "seconds": self.seconds,
-            "message": self.done_event.message if self.done_event else "",
-        }
+    def progress(self, with_snapshots: bool = False) -> TrainerProgress:
+        """Where the run is after its latest step; never waits for a step in progress."""
+        status, message, step, epoch, batch, seconds, loss, history, snaps = self._published
+        return TrainerProgress(
+            status=status,
+            message=message,
+            global_step=step,
+            epoch=epoch,
+            batch_in_epoch=batch,
+            steps_per_epoch=self.steps_per_epoch,
+            total_steps=self.total_steps,
+            seconds=seconds,
+            last_batch_loss=loss,
+            history=history,
+            snapshots=snaps if with_snapshots else (),
+        )
+
+    def _publish(self) -> None:
+        self._published = (
+            self.status,
+            self.done_event.message if self.done_event else "",
+            self.global_step,
+            self.epoch,
+            self.batch_in_epoch,
+            self.seconds,
+            self.last_batch_loss,
+            self._history_copy,
+            tuple(self.snapshots),
+        )
 
     @property
     def model(self) -> SoftmaxRegression:
@@ -433,6 +486,7 @@ class Trainer:
                     f"stopped at step {self.global_step} of {self.total_steps} "
                     f"(epoch {self.epoch + 1})",
                 )
+                self._publish()
             return self.done_event
 
     # -- internals -----------------------------------------------------------------------------
@@ -453,6 +507,7 @@ class Trainer:
                 events = self._sgd_step()
             dt = time.perf_counter() - t0
             self.seconds += dt
+            self._publish()
             return events
 
     def _batch_grad(self, idx: np.ndarray) -> tuple[float, int]:
@@ -562,7 +617,6 @@ class Trainer:
                 running_acc=self._win_correct / self._win_seen,
                 steps_per_sec=self._win_steps / max(self._win_time, 1e-9),
             )
-            self.last_step_event = ev
             events.append(ev)
             self._win_loss = self._win_time = 0.0
             self._win_correct = self._win_seen = self._win_steps = 0
@@ -570,6 +624,18 @@ class Trainer:
         if self.batch_in_epoch == self.steps_per_epoch:
             events.extend(self._end_epoch())
         return events
+
+    def _keep_snapshot(self, ev: EpochEvent) -> None:
+        if self.keep_snapshots == 0:
+            return
+        # The previous latest epoch stays only if it lies on the grid.
+        if self.snapshots and (self.snapshots[-1][0] - 1) % self._snapshot_stride:
+            self.snapshots.pop()
+        self.snapshots.append((ev.epoch, ev.W, ev.b))
+        while self.keep_snapshots is not None and len(self.snapshots) > self.keep_snapshots:
+            self._snapshot_stride *= 2
+            on_grid = [s for s in self.snapshots[:-1] if (s[0] - 1) % self._snapshot_stride == 0]
+            self.snapshots = [*on_grid, self.snapshots[-1]]
 
     def _end_epoch(self) -> list[Event]:
         t0 = time.perf_counter()
@@ -597,7 +663,8 @@ class Trainer:
             step=self.global_step,
         )
         self.history.append(ev.to_dict())
-        self.snapshots.append((self.epoch, ev.W, ev.b))
+        self._history_copy = (*self._history_copy, ev.to_dict())
+        self._keep_snapshot(ev)
         self._epoch_end_weights = (ev.W, ev.b)
         events: list[Event] = [ev]
         if self.epoch == self.config.epochs:

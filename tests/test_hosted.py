@@ -183,9 +183,15 @@ def test_a_finished_run_does_not_keep_every_epoch_twice(app):
     click(app, "Start training")
     run = live_run()
     wait_for_runs(app, 1)
-    assert run._trainer.snapshots == [], "the trainer's per-epoch copies are dropped"
     entry = app.session_state[state.MODELS][app.session_state[state.CURRENT_MODEL]]
     assert [e for e, _, _ in entry.snapshots] == [1, 2, 3]
+    kept_by_the_run = run.view(with_snapshots=True).snapshots
+    assert all(
+        W_entry is W_run and b_entry is b_run
+        for (_, W_entry, b_entry), (_, W_run, b_run) in zip(
+            entry.snapshots, kept_by_the_run, strict=True
+        )
+    ), "one copy of each epoch's weights"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_extreme_but_legal_settings_are_accepted(data):
         TrainConfig(init_scale=0.0),
     ):
         t = Trainer(cfg, data)
-        assert t.state["status"] == "ready"
+        assert t.progress().status == "ready"
     assert TrainConfig.from_dict({**TrainConfig().to_dict(), "junk": 1}) == TrainConfig()
 
 
@@ -180,8 +180,8 @@ def test_event_stream_and_state(data):
     cfg = TrainConfig(epochs=3, batch_size=128, log_every=2)
     t = Trainer(cfg, data)
     assert t.steps_per_epoch == 5 and t.total_steps == 15  # 600 = 4*128 + 88
-    s = t.state
-    assert (s["global_step"], s["epoch"], s["total_steps"], s["status"]) == (0, 0, 15, "ready")
+    s = t.progress()
+    assert (s.global_step, s.epoch, s.total_steps, s.status) == (0, 0, 15, "ready")
     events = list(t)
     steps = [e for e in events if isinstance(e, StepEvent)]
     epochs = [e for e in events if isinstance(e, EpochEvent)]
@@ -192,7 +192,7 @@ def test_event_stream_and_state(data):
     assert [e.step for e in epochs] == [5, 10, 15]
     assert isinstance(events[-1], DoneEvent) and events[-1].reason == "finished"
     assert sum(isinstance(e, DoneEvent) for e in events) == 1
-    assert t.state["status"] == "finished" and t.state["global_step"] == 15 and t.done
+    assert t.progress().status == "finished" and t.progress().global_step == 15 and t.done
     assert epochs[-1].test_acc > 0.8 and epochs[-1].train_loss < epochs[0].train_loss
     assert len(t.history) == 3 and "W" not in t.history[0]
     assert [s[0] for s in t.snapshots] == [1, 2, 3]
@@ -202,16 +202,55 @@ def test_event_stream_and_state(data):
     assert t.step() == [] and list(t) == []
 
 
+@pytest.mark.parametrize(
+    ("keep", "epochs_kept"),
+    [
+        (None, [1, 2, 3, 4, 5, 6]),
+        (0, []),
+        (3, [1, 5, 6]),
+        (4, [1, 3, 5, 6]),
+        (10, [1, 2, 3, 4, 5, 6]),
+    ],
+)
+def test_the_trainer_keeps_at_most_keep_snapshots_first_and_last_included(data, keep, epochs_kept):
+    t = Trainer(TrainConfig(epochs=6, batch_size=300), data, keep_snapshots=keep)
+    t.run()
+    assert [epoch for epoch, _, _ in t.snapshots] == epochs_kept
+    assert [epoch for epoch, _, _ in t.progress(with_snapshots=True).snapshots] == epochs_kept
+    assert t.progress().snapshots == ()
+
+
+@pytest.mark.parametrize("epochs", [21, 22, 40, 100])
+def test_kept_snapshots_lie_on_an_even_grid_plus_the_last_epoch(epochs):
+    t = Trainer(TrainConfig(epochs=epochs, batch_size=60), _synthetic(60, 10), keep_snapshots=21)
+    t.run()
+    kept = [epoch for epoch, _, _ in t.snapshots]
+    gaps = {b - a for a, b in zip(kept[:-2], kept[1:-1], strict=True)}
+    assert kept[0] == 1 and kept[-1] == epochs and 11 <= len(kept) <= 21
+    assert len(gaps) <= 1, f"uneven grid {kept}"
+
+
+def test_progress_is_a_copy_that_later_steps_do_not_change(data):
+    t = Trainer(TrainConfig(epochs=2, batch_size=300), data)
+    t.step()
+    t.step()
+    before = t.progress()
+    t.run()
+    assert (before.global_step, before.epoch, len(before.history)) == (2, 1, 1)
+    assert before.history[0] == t.history[0] and before.history[0] is not t.history[0]
+    assert t.progress().fraction_done == 1.0
+
+
 def test_step_is_the_unit_and_stop_between_steps(data):
     t = Trainer(TrainConfig(epochs=5, log_every=1000), data)
     assert t.step() == []  # one minibatch, nothing to report yet
-    assert t.state["global_step"] == 1 and t.state["status"] == "running"
+    assert t.progress().global_step == 1 and t.progress().status == "running"
     for _ in range(6):
         t.step()
     W_before = t.W.copy()
     done = t.stop()
     assert done.reason == "stopped" and "step 7" in done.message
-    assert t.state["status"] == "stopped" and t.done
+    assert t.progress().status == "stopped" and t.done
     assert t.step() == []
     np.testing.assert_array_equal(t.W, W_before)
     assert list(t) == [done]  # the iterator reports the DoneEvent once
@@ -305,7 +344,7 @@ def test_divergence_is_clean(cfg, mnist):
     assert isinstance(done, DoneEvent) and done.reason == "diverged"
     assert MSG.fullmatch(done.message), done.message
     assert t.global_step < 10  # caught within a few steps, not after an epoch of garbage
-    assert t.state["status"] == "diverged" and t.state["message"] == done.message
+    assert t.progress().status == "diverged" and t.progress().message == done.message
     m = t.model
     assert np.isfinite(m.W).all() and np.isfinite(m.b).all()  # last finite weights
     assert np.abs(m.W).max() < 1e6

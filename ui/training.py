@@ -29,7 +29,6 @@ from core.train import (
     StepEvent,
     TrainConfig,
     Trainer,
-    TrainingDiverged,
 )
 
 QUEUED, RUNNING, PAUSED = RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED
@@ -39,7 +38,6 @@ FINISHED, STOPPED, DIVERGED, FAILED = (
     RunStatus.DIVERGED,
     RunStatus.FAILED,
 )
-FINAL_STATUSES = (FINISHED, STOPPED, DIVERGED, FAILED)
 
 # Bounds on what one run keeps in memory (a hosted demo serves many sessions).
 MAX_STEP_POINTS = 2000
@@ -113,7 +111,7 @@ class RunView:
     name: str
     config: TrainConfig
     dataset: str
-    status: str
+    status: RunStatus
     message: str
     global_step: int
     total_steps: int
@@ -144,18 +142,21 @@ class RunView:
 
     @property
     def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
+        return self.status.is_final
 
 
 class BackgroundRun:
-    """One training run in its own daemon thread, controllable between steps."""
+    """One training run in its own daemon thread, controllable between steps.
+
+    view() never waits for a step: the trainer's numbers come from its progress() (one moment
+    between two steps), this run's own (status, step-loss samples) from under a short lock."""
 
     def __init__(self, name: str, config: TrainConfig, dataset: Dataset, slots: TrainingSlots):
         self.name = name
         self.config = config
         self.dataset_name = dataset.name
         self.started_at = time.monotonic()
-        self._trainer = Trainer(config, dataset)
+        self._trainer = Trainer(config, dataset, keep_snapshots=MAX_SNAPSHOTS)
         self._slots = slots
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -167,8 +168,6 @@ class BackgroundRun:
         self._message = ""
         self._step_losses: list[tuple[int, float]] = []
         self._step_accs: list[tuple[int, float]] = []
-        self._history: list[dict] = []
-        self._snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
         self._latest_W: np.ndarray | None = None
         self._clock = Stopwatch()
         self._rate = 0.0
@@ -197,9 +196,13 @@ class BackgroundRun:
         page drawn next shows it (a paused run is not redrawn until the next click)."""
         with self._lock:
             self._single_steps += 1
-            target = self._trainer.global_step + self._single_steps
+            target = self._trainer.progress().global_step + self._single_steps
         deadline = time.monotonic() + wait
-        while self.alive and self._trainer.global_step < target and time.monotonic() < deadline:
+        while (
+            self.alive
+            and self._trainer.progress().global_step < target
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.005)
 
     def stop(self) -> None:
@@ -221,7 +224,7 @@ class BackgroundRun:
 
     def view(self, with_snapshots: bool = False) -> RunView:
         with self._lock:
-            state = self._trainer.state
+            progress = self._trainer.progress(with_snapshots)
             status = self._status
             if status == RUNNING and not self._unpaused.is_set():
                 status = PAUSED
@@ -231,17 +234,17 @@ class BackgroundRun:
                 dataset=self.dataset_name,
                 status=status,
                 message=self._message,
-                global_step=state["global_step"],
-                total_steps=state["total_steps"],
-                epoch=state["epoch"],
+                global_step=progress.global_step,
+                total_steps=progress.total_steps,
+                epoch=progress.epoch,
                 elapsed=self._clock.seconds,
-                last_batch_loss=self._trainer.last_batch_loss,
+                last_batch_loss=progress.last_batch_loss,
                 steps_per_sec=self._rate,
                 step_losses=list(self._step_losses),
                 step_accs=list(self._step_accs),
-                history=list(self._history),
+                history=list(progress.history),
                 latest_W=self._latest_W,
-                snapshots=list(self._snapshots) if with_snapshots else [],
+                snapshots=list(progress.snapshots),
             )
 
     # The thread.
@@ -253,8 +256,6 @@ class BackgroundRun:
             with self._lock:
                 self._status = RUNNING
             self._train()
-        except TrainingDiverged as err:
-            self._finish(DIVERGED, str(err))
         except Exception as err:  # noqa: BLE001 - the UI shows it; the thread must not die silently
             self._finish(FAILED, f"Training failed: {err}")
         finally:
@@ -282,30 +283,29 @@ class BackgroundRun:
                         continue
                 self._holding.clear()
                 self._clock.start()
-                events = self._trainer.step()
-                if single and not any(isinstance(e, StepEvent) for e in events):
-                    # Stepping by hand: show every step's loss, not only every log_every-th.
-                    with self._lock:
-                        self._step_losses.append(
-                            (self._trainer.global_step, float(self._trainer.last_batch_loss))
-                        )
+                if self._step(single):
+                    return
                 window_steps += 1
                 now = time.perf_counter()
                 if now - window_start >= 0.5:
                     self._rate = window_steps / (now - window_start)
                     window_start, window_steps = now, 0
-                for event in events:
-                    if self._record(event):  # the DoneEvent, always last
-                        return
-                if self._trainer.done:
-                    self._finish(FINISHED, "")
-                    return
         finally:
             self._clock.stop()
 
-    def _record(self, event) -> bool:
-        """Store one trainer event; True when the run is over."""
+    def _step(self, single: bool) -> bool:
+        """One trainer step, its events recorded; True when the run is over."""
+        events = self._trainer.step()
         with self._lock:
+            return self._record(events, single)
+
+    def _record(self, events: list, single: bool) -> bool:
+        if single and not any(isinstance(e, StepEvent) for e in events):
+            # Stepping by hand: show every step's loss, not only every log_every-th.
+            self._step_losses.append(
+                (self._trainer.global_step, float(self._trainer.last_batch_loss))
+            )
+        for event in events:
             if isinstance(event, StepEvent):
                 self._step_losses.append((event.step, float(event.loss)))
                 self._step_accs.append((event.step, float(event.running_acc)))
@@ -314,33 +314,15 @@ class BackgroundRun:
                     self._step_losses = self._step_losses[::2]
                     self._step_accs = self._step_accs[::2]
             elif isinstance(event, EpochEvent):
-                self._history.append(
-                    {
-                        "epoch": event.epoch,
-                        "train_loss": float(event.train_loss),
-                        "train_acc": float(event.train_acc),
-                        "test_loss": float(event.test_loss),
-                        "test_acc": float(event.test_acc),
-                        "seconds": float(event.seconds),
-                    }
-                )
                 self._latest_W = event.W
-                self._snapshots.append((event.epoch, event.W, event.b))
-                # The trainer keeps its own copy of every epoch's weights (up to 100 x 31 kB);
-                # ours is thinned to MAX_SNAPSHOTS, so drop the trainer's.
-                self._trainer.snapshots.clear()
-                if len(self._snapshots) > MAX_SNAPSHOTS:
-                    # Keep the first and last, thin the middle evenly.
-                    keep = np.linspace(0, len(self._snapshots) - 1, MAX_SNAPSHOTS).round()
-                    self._snapshots = [self._snapshots[int(i)] for i in np.unique(keep)]
             elif isinstance(event, DoneEvent):
                 self._status, self._message = event.reason, event.message
                 return True
         return False
 
-    def _finish(self, status: str, message: str) -> None:
+    def _finish(self, status: RunStatus, message: str) -> None:
         with self._lock:
-            if self._status not in FINAL_STATUSES:
+            if not self._status.is_final:
                 self._status, self._message = status, message
 
 
