@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.model import softmax, softmax_loss
+from core.model import softmax_loss
 from core.softmax_kernel import pixel_logits, softmax_loss_chunk
 
 
