@@ -28,6 +28,7 @@ from core.idx import IDXError, read_idx
 __all__ = [
     "CLASS_NAMES",
     "DATASET_NAMES",
+    "DATASET_TITLES",
     "Dataset",
     "DatasetError",
     "IMAGE_SHAPE",
@@ -40,7 +41,10 @@ __all__ = [
     "load_dataset",
 ]
 
-DATASET_NAMES: tuple[str, ...] = ("mnist", "fashion-mnist")
+# Each dataset's name (as the code, the command line and model files spell it) and its title
+# (as people read it).
+DATASET_TITLES: dict[str, str] = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+DATASET_NAMES: tuple[str, ...] = tuple(DATASET_TITLES)
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "mnist": tuple(str(digit) for digit in range(10)),
     "fashion-mnist": (
