@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from core.datasets import training_arrays
 from core.metrics import EVAL_CHUNK, evaluate_arrays
 from core.model import N_CLASSES, SoftmaxRegression
 from core.run import (
@@ -45,7 +46,7 @@ from core.run import (
     TrainerProgress,
     TrainingDiverged,
 )
-from core.softmax_kernel import softmax_loss_chunk
+from core.softmax_kernel import BatchGradient, one_blas_thread
 
 __all__ = [
     "MAX_EPOCHS",
@@ -67,72 +68,11 @@ __all__ = [
 # even in float64 (the notebook's -log(p) would already read inf). Measured on MNIST: lr <= 100
 # peaks below 510 and trains; lr >= 300 crosses 1e3 within 4 steps.
 DIVERGED_LOSS = 1e3
-# Rows per gradient sub-chunk: a huge batch (e.g. 60000) never needs a (B, 784) float copy.
-_GRAD_CHUNK = 2048
-
-
-# --------------------------------------------------------------------------------------------
-# BLAS thread pinning
-# --------------------------------------------------------------------------------------------
-
-_controller = None
-_controller_lock = threading.Lock()
-
-
-def _one_blas_thread():
-    """Context manager limiting BLAS to 1 thread. The ThreadpoolController is built once:
-    building it scans loaded libraries (~0.2 ms), too slow to do per step; limit() is ~6 us."""
-    global _controller
-    if _controller is None:
-        with _controller_lock:
-            if _controller is None:
-                from threadpoolctl import ThreadpoolController
-
-                _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
 
 
 # --------------------------------------------------------------------------------------------
 # Trainer
 # --------------------------------------------------------------------------------------------
-
-
-def _unpack_data(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    if hasattr(data, "train_images"):
-        arrays = (data.train_images, data.train_labels, data.test_images, data.test_labels)
-    else:
-        try:
-            arrays = tuple(data)
-        except TypeError:
-            raise TypeError(
-                "data must be a Dataset or (train_images, train_labels, test_images, test_labels)"
-            ) from None
-        if len(arrays) != 4:
-            raise TypeError(
-                "data must be a Dataset or (train_images, train_labels, test_images, test_labels)"
-            )
-    out = []
-    for i, (name, arr) in enumerate(
-        zip(("train_images", "train_labels", "test_images", "test_labels"), arrays, strict=True)
-    ):
-        arr = np.asarray(arr)
-        if i % 2 == 0:
-            if arr.ndim == 3:
-                arr = arr.reshape(len(arr), -1)
-            if arr.dtype != np.uint8 or arr.ndim != 2 or len(arr) == 0:
-                raise ValueError(
-                    f"{name} must be non-empty uint8 (N, D), got {arr.dtype} {arr.shape}"
-                )
-            # C order keeps each row contiguous for the per-batch gather.
-            arr = np.ascontiguousarray(arr)
-        else:
-            if not np.issubdtype(arr.dtype, np.integer) or arr.shape != (len(out[-1]),):
-                raise ValueError(f"{name} must be integers of shape ({len(out[-1])},)")
-            arr = arr.astype(np.intp, copy=False)
-        out.append(arr)
-    if out[0].shape[1] != out[2].shape[1]:
-        raise ValueError(f"train and test images differ in width: {out[0].shape} vs {out[2].shape}")
-    return tuple(out)
 
 
 class Trainer:
@@ -166,7 +106,7 @@ class Trainer:
         if data is None:
             raise TypeError("Trainer needs training data (a Dataset or a 4-tuple of arrays)")
         self.config = config = (config or TrainConfig()).validate()
-        Xtr, ytr, Xte, yte = _unpack_data(data)
+        Xtr, ytr, Xte, yte = training_arrays(data)
         config.validate(n_train=len(Xtr))
         # C = 10 (the app's classes) unless the dataset names its classes.
         n_classes = len(getattr(data, "class_names", ()) or ()) or N_CLASSES
@@ -195,13 +135,7 @@ class Trainer:
         self._b_prev = self.b.copy()
 
         # Reused buffers: nothing proportional to N is allocated while training.
-        rows = min(config.batch_size, _GRAD_CHUNK)
-        self._xb_u8 = np.empty((rows, d), dtype=np.uint8)
-        self._xb_f = np.empty((rows, d), dtype=np.float32)
-        self._Z = np.empty((rows, c), dtype=np.float32)
-        self._gW = np.empty((d, c), dtype=np.float32)
-        self._gW_part = np.empty((d, c), dtype=np.float32) if config.batch_size > rows else None
-        self._gb = np.empty(c, dtype=np.float32)
+        self._gradient = BatchGradient(Xtr, ytr, c, config.batch_size)
         self._eval_buf = np.empty((min(EVAL_CHUNK, max(n, len(Xte))), d), dtype=np.float32)
         self._perm: np.ndarray | None = None
 
@@ -293,7 +227,7 @@ class Trainer:
     def step(self) -> list[Event]:
         """Run one minibatch. Returns the events it produced: maybe a StepEvent, an
         EpochEvent at the end of an epoch, a DoneEvent when the run ends. [] once done."""
-        with _one_blas_thread():
+        with one_blas_thread():
             return self._step()
 
     def __iter__(self) -> Iterator[Event]:
@@ -304,7 +238,7 @@ class Trainer:
                     yield self.done_event
                 return
             # Hold the BLAS limit across the (event-free) steps between two events.
-            with _one_blas_thread():
+            with one_blas_thread():
                 events: list[Event] = []
                 while not events and not self.done:
                     events = self._step()
@@ -352,33 +286,6 @@ class Trainer:
             self._publish()
             return events
 
-    def _batch_grad(self, idx: np.ndarray) -> tuple[float, int]:
-        """Cross-entropy sum and correct count of the batch rows ``idx`` (B,), and its gradient
-        in self._gW (D, C) and self._gb (C,): scaled by 1/B, but *not* by 1/255 for W."""
-        B = len(idx)
-        rows = len(self._xb_u8)
-        loss_sum = 0.0
-        correct = 0
-        for start in range(0, B, rows):
-            sub = idx[start : start + rows]
-            m = len(sub)
-            xu8, X, G = self._xb_u8[:m], self._xb_f[:m], self._Z[:m]
-            np.take(self._Xtr, sub, axis=0, out=xu8)  # gather into a reused buffer
-            np.copyto(X, xu8, casting="unsafe")  # uint8 -> float32, no new array
-            sub_loss, sub_correct = softmax_loss_chunk(
-                X, self.W, self.b, self._ytr[sub], G, grad_scale=1.0 / B
-            )
-            loss_sum += sub_loss
-            correct += sub_correct
-            if start == 0:
-                np.matmul(X.T, G, out=self._gW)
-                G.sum(axis=0, out=self._gb)
-            else:
-                np.matmul(X.T, G, out=self._gW_part)
-                self._gW += self._gW_part
-                self._gb += G.sum(axis=0)
-        return loss_sum, correct
-
     def _diverged(self, what: str, step: int | None = None) -> list[Event]:
         # Roll back to the weights before the update that produced the bad loss/weights.
         np.copyto(self.W, self._W_prev)
@@ -403,7 +310,7 @@ class Trainer:
         start = self.batch_in_epoch * cfg.batch_size
         idx = self._perm[start : start + cfg.batch_size]
         B = len(idx)
-        loss_sum, correct = self._batch_grad(idx)
+        loss_sum, correct = self._gradient.compute(self.W, self.b, idx)
         loss = loss_sum / B  # cross-entropy only, like the epoch losses
         l2_penalty = 0.5 * cfg.l2 * float(np.dot(self.W.ravel(), self.W.ravel())) if cfg.l2 else 0.0
         if not math.isfinite(loss + l2_penalty):
@@ -418,10 +325,11 @@ class Trainer:
         np.copyto(self._b_prev, self.b)
         if cfg.l2:
             self.W *= np.float32(1.0 - cfg.lr * cfg.l2)  # W - lr*l2*W, gradient at the old W
-        self._gW *= np.float32(cfg.lr / 255.0)  # the folded 1/255 of the input scale
-        self.W -= self._gW
-        self._gb *= np.float32(cfg.lr)
-        self.b -= self._gb
+        grad_W, grad_b = self._gradient.grad_W, self._gradient.grad_b
+        grad_W *= np.float32(cfg.lr / 255.0)  # the folded 1/255 of the input scale
+        self.W -= grad_W
+        grad_b *= np.float32(cfg.lr)
+        self.b -= grad_b
         if not (np.isfinite(self.W).all() and np.isfinite(self.b).all()):
             return self._diverged("weights overflowed to inf/nan")
 

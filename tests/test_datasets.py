@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import datasets
+from core import datasets, download
 from core.datasets import (
     CLASS_NAMES,
     DATASET_NAMES,
@@ -158,7 +158,7 @@ def test_fashion_mnist_loads_from_the_debian_package():
 @pytest.mark.parametrize("filename", list(FASHION_MD5_AFTER_GUNZIP))
 def test_fashion_checksums_are_the_published_ones(filename):
     expected = FASHION_MD5_AFTER_GUNZIP[filename]
-    assert datasets.MD5_DECOMPRESSED["fashion-mnist"][filename.removesuffix(".gz")] == expected
+    assert download.MD5_DECOMPRESSED["fashion-mnist"][filename.removesuffix(".gz")] == expected
     if FASHION_DIR.is_dir():  # and the Debian copy has exactly that content
         assert _md5_after_gunzip(FASHION_DIR / filename) == expected
 
