@@ -156,11 +156,7 @@ class Trainer:
         self._epoch_end_weights: tuple[np.ndarray, np.ndarray] | None = None
         # Cross-entropy of the latest minibatch (StepEvents average over log_every steps).
         self.last_batch_loss: float | None = None
-        self._win_loss = 0.0
-        self._win_correct = 0
-        self._win_seen = 0
-        self._win_steps = 0
-        self._win_time = 0.0
+        self._reset_window()
         self._epoch_time = 0.0
         self.seconds = 0.0  # total compute time
         self._publish()
@@ -267,6 +263,11 @@ class Trainer:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _reset_window(self) -> None:
+        """Start a new StepEvent window: the sums its means are computed from."""
+        self._win_loss = self._win_time = 0.0
+        self._win_correct = self._win_seen = self._win_steps = 0
+
     def _finish(self, reason: RunStatus, message: str) -> DoneEvent:
         self.status = reason
         self.done_event = DoneEvent(reason, message)
@@ -356,8 +357,7 @@ class Trainer:
                 l2_penalty=l2_penalty,
             )
             events.append(ev)
-            self._win_loss = self._win_time = 0.0
-            self._win_correct = self._win_seen = self._win_steps = 0
+            self._reset_window()
 
         if self.batch_in_epoch == self.steps_per_epoch:
             events.extend(self._end_epoch())
