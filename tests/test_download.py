@@ -85,12 +85,11 @@ def _refused_url() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_public_hosts(tmp_path, monkeypatch):
+def _no_public_hosts(private_dataset_cache, monkeypatch):
     """Mirrors point at a refused local port, the cache is private, proxies are off."""
     refused = _refused_url()
     monkeypatch.setitem(download.MIRRORS, "mnist", (refused,))
     monkeypatch.setitem(download.MIRRORS, "fashion-mnist", (refused,))
-    monkeypatch.setattr(datasets, "CACHE_ROOT", tmp_path / "cache")
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     _MirrorHandler.requests.clear()

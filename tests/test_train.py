@@ -345,13 +345,6 @@ MSG = re.compile(
 )
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    from core.datasets import load_dataset
-
-    return load_dataset("mnist")
-
-
 @pytest.mark.parametrize(
     "cfg",
     [
