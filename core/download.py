@@ -38,7 +38,7 @@ MD5_DECOMPRESSED: dict[str, dict[str, str]] = {
     },
 }
 
-# Public mirrors, tried in order. The original yann.lecun.com host now refuses robots.
+# Public mirrors, tried in order (yann.lecun.com is not one: it refuses robots).
 MIRRORS: dict[str, tuple[str, ...]] = {
     "mnist": (
         "https://ossci-datasets.s3.amazonaws.com/mnist/",

@@ -202,14 +202,6 @@ class SoftmaxRegression:
     def is_fitted(self) -> bool:
         return self.W is not None and self.b is not None
 
-    @property
-    def n_features(self) -> int | None:
-        return None if self.W is None else int(self.W.shape[0])
-
-    @property
-    def n_classes(self) -> int | None:
-        return None if self.W is None else int(self.W.shape[1])
-
     def _require_fitted(self) -> None:
         if not self.is_fitted:
             raise NotFittedError(
@@ -239,8 +231,6 @@ class SoftmaxRegression:
         """Logits. X (N, D) float in [0, 1] (or one image (D,)) -> Z (N, C) float32."""
         X = self._as_input(X)
         return (X.astype(np.float32, copy=False) @ self.W) + self.b
-
-    logits = decision_function
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities. X (N, D) (or (D,)) -> (N, C) float32, rows sum to 1."""
