@@ -16,7 +16,7 @@ from core.datasets import DATASET_NAMES, DATASET_TITLES, load_dataset
 from core.notebook import final_result_line, round_line
 from core.train import ConfigError, EpochEvent, RunStatus, StepEvent, TrainConfig, Trainer
 
-__all__ = ["main"]
+__all__ = ["ProgressBar", "main"]
 
 PROG = "core.train"
 
@@ -54,7 +54,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return p
 
 
-class _ProgressBar:
+class ProgressBar:
     """A plain \\r progress bar on stderr, only when stderr is a terminal."""
 
     def __init__(self, stream, total: int) -> None:
@@ -105,7 +105,7 @@ def _trainer_from_args(argv: list[str] | None) -> tuple[argparse.Namespace, Trai
 
 def _train_printing_rounds(trainer: Trainer) -> EpochEvent | None:
     """Run to the end, one notebook line per epoch on stdout; returns the last EpochEvent."""
-    bar = _ProgressBar(sys.stderr, trainer.total_steps)
+    bar = ProgressBar(sys.stderr, trainer.total_steps)
     last: EpochEvent | None = None
     try:
         for ev in trainer:

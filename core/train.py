@@ -11,8 +11,7 @@ notebook. What differs is *how* (see the speed/memory notes in the README / benc
 * float32 weights and arithmetic; chunked evaluation; one kernel for the loss and gradient
   (:func:`core.softmax_kernel.softmax_loss_chunk`, checked against
   :func:`core.model.softmax_loss`);
-* BLAS pinned to one thread while stepping: these GEMMs are tiny, a second thread gains
-  nothing and costs ~3x when the other core is busy.
+* BLAS pinned to one thread while stepping (:func:`core.softmax_kernel.one_blas_thread`).
 
 The settings, status and events are defined in :mod:`core.run` and re-exported here; the
 command line (``python -m core.train``) is :mod:`core.cli`.

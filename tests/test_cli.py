@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cli import _ProgressBar, main
+from core.cli import ProgressBar, main
 from core.idx import write_idx
 from core.model import SoftmaxRegression
 from core.train import StepEvent
@@ -149,7 +149,7 @@ def test_progress_bar_only_on_a_terminal():
     )
     tty, pipe = TTY(), io.StringIO()
     for stream in (tty, pipe):
-        bar = _ProgressBar(stream, total=100)
+        bar = ProgressBar(stream, total=100)
         bar.update(ev, epochs=20)
         bar.clear()
     assert pipe.getvalue() == ""
