@@ -11,6 +11,7 @@ Shapes: m rows in the chunk, D = 784 pixels, C = 10 classes.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -120,19 +121,48 @@ class BatchGradient:
         return loss_sum, correct
 
 
-_controller = None
-_controller_lock = threading.Lock()
+_blas_lock = threading.Lock()
+_blas_controller = None
+_blas_holders = 0
+_blas_limiter = None
 
 
+@contextmanager
 def one_blas_thread():
-    """Context manager limiting BLAS to 1 thread: these GEMMs are tiny, a second thread gains
-    nothing and costs ~3x when the other core is busy. The ThreadpoolController is built once:
-    building it scans loaded libraries (~0.2 ms), too slow to do per step; limit() is ~6 us."""
-    global _controller
-    if _controller is None:
-        with _controller_lock:
-            if _controller is None:
+    """Limit BLAS to 1 thread while inside: these GEMMs are tiny, a second thread gains nothing
+    and costs ~3x when the other core is busy.
+
+    The BLAS thread count is one setting for the whole process, so trainers in several threads
+    share one limit: the first to enter sets it, the last to leave restores it (each setting
+    and restoring its own would undo another's in the middle of its step). The
+    ThreadpoolController is built once: building it scans the loaded libraries (~0.2 ms)."""
+    global _blas_controller, _blas_holders, _blas_limiter
+    with _blas_lock:
+        if _blas_holders == 0:
+            if _blas_controller is None:
                 from threadpoolctl import ThreadpoolController
 
-                _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+                _blas_controller = ThreadpoolController()
+            _take_blas_control()
+            _blas_limiter = _blas_controller.limit(limits=1, user_api="blas")
+        _blas_holders += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_holders -= 1
+            if _blas_holders == 0:
+                _take_blas_control()
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+def _take_blas_control() -> None:
+    """Let this thread set OpenBLAS's limit: with its own (pthreads) pool, threadpoolctl 3.6+
+    applies only the limits of the first thread that set one and silently ignores the others'
+    until that thread lets go, which a trainer thread that is not the first would never see."""
+    from threadpoolctl import OpenBLASController
+
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)  # 3.6+
+    if clear is not None:
+        clear(force=True)

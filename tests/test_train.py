@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from core import notebook as nb
 from core.model import SoftmaxRegression, softmax_loss
+from core.softmax_kernel import one_blas_thread
 from core.train import (
     MAX_EPOCHS,
     ConfigError,
@@ -316,6 +318,42 @@ def test_blas_threads_restored_after_steps(data):
     t.step()
     list(t)
     assert [i["num_threads"] for i in threadpool_info()] == before
+
+
+def blas_threads() -> list[int]:
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_two_trainers_in_threads_keep_blas_at_one_thread_until_both_leave():
+    before = blas_threads()
+    if not before:
+        pytest.fail("numpy without a BLAS that threadpoolctl sees")
+    first_inside, second_inside, first_left = (threading.Event() for _ in range(3))
+    seen_while_second_held: list[list[int]] = []
+
+    def first() -> None:
+        with one_blas_thread():
+            first_inside.set()
+            second_inside.wait(5)
+        first_left.set()
+
+    def second() -> None:
+        first_inside.wait(5)
+        with one_blas_thread():
+            second_inside.set()
+            first_left.wait(5)
+            seen_while_second_held.append(blas_threads())
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        after = blas_threads()
+    assert seen_while_second_held == [[1] * len(before)], "the first to leave undid the limit"
+    assert after == before
 
 
 def test_model_from_trainer_round_trips(data, tmp_path):
