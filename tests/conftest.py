@@ -6,9 +6,15 @@ Sections: core fixtures (datasets, caches, the optional Fashion-MNIST data), the
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from streamlit.runtime.caching.cache_resource_api import clear_session_cache
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest_helpers import APP, APPTEST_SESSION_ID
 
 # =============================================================================================
 # core fixtures
@@ -70,3 +76,36 @@ def private_dataset_cache(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "cache"
     monkeypatch.setattr(datasets, "CACHE_ROOT", root)
     return root
+
+
+# =============================================================================================
+# AppTest fixtures: the app in Streamlit's AppTest, one session per test (helpers that are not
+# fixtures are in tests/apptest_helpers.py).
+# =============================================================================================
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    yield at
+    # End the session as a closed tab would: its runs must stop (and no thread outlive it).
+    clear_session_cache(APPTEST_SESSION_ID)
+    assert not [t for t in threading.enumerate() if t.name.startswith("train-")]
+
+
+@pytest.fixture
+def canvas(app, monkeypatch):
+    """Replace the canvas component with one that 'returns' the image the test sets."""
+    # The component registers itself only inside a Streamlit runtime: let the page import it.
+    app.switch_page("pages/draw.py").run()
+    import streamlit_drawable_canvas
+
+    drawn = SimpleNamespace(image=None)
+
+    def fake_canvas(**kwargs):
+        return SimpleNamespace(image_data=drawn.image, json_data=None)
+
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", fake_canvas)
+    return drawn
