@@ -32,7 +32,7 @@ MAX_EPOCHS = 100
 
 class RunStatus(str, Enum):
     """Where a run is. The trainer itself is READY, RUNNING or one of the final four; QUEUED
-    and PAUSED are a background run's (ui.training), FAILED one whose thread raised. A str, so
+    and PAUSED are a background run's (ui.background), FAILED one whose thread raised. A str, so
     it compares equal to its value and saves as plain text in a model file."""
 
     READY = "ready"

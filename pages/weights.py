@@ -4,7 +4,7 @@ how the templates formed during training."""
 import numpy as np
 import streamlit as st
 
-from core.datasets import DatasetError
+from core.datasets import DATASET_TITLES, DatasetError
 from ui import state
 from ui.charts import NO_TOOLBAR, bias_figure
 from ui.dataset_stats import dataset_stats
@@ -41,7 +41,7 @@ except DatasetError as err:
 acc = "" if entry.test_acc is None else f", {entry.test_acc:.2%} test accuracy"
 st.caption(
     f"Model: **{entry.name}** ({state.ORIGIN_TEXT[entry.origin].lower()}, "
-    f"{state.DATASET_TITLES[entry.dataset]}{acc})."
+    f"{DATASET_TITLES[entry.dataset]}{acc})."
 )
 
 with st.expander("The maths: how templates turn into a prediction"):

@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import streamlit as st
 
-from core.datasets import DATASET_NAMES, dataset_available, how_to_get
+from core.datasets import DATASET_NAMES, DATASET_TITLES, dataset_available, how_to_get
 from core.model import ModelFileError, SoftmaxRegression
 from ui import state
 from ui.training import collect_finished_run, live_run_view, session_runs
@@ -68,7 +68,7 @@ def _model_picker() -> None:
         _persistent_selectbox("Current model", list(models), state.CURRENT_MODEL)
         entry = state.current_model()
         acc = "not measured" if entry.test_acc is None else f"{entry.test_acc:.2%}"
-        title = state.DATASET_TITLES[entry.dataset]
+        title = DATASET_TITLES[entry.dataset]
         st.caption(f"{state.ORIGIN_TEXT[entry.origin]} · {title} · test accuracy {acc}")
         if entry.dataset != st.session_state[state.DATASET]:
             st.caption(f"⚠️ This model was trained on {title}, not on the dataset shown.")

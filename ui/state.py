@@ -38,8 +38,6 @@ UPLOAD_GENERATION = "upload_generation"
 LIVE_VIEW = "live_view"
 
 DEFAULT_MODEL_NAME = "Shipped default"
-# How datasets are named on screen.
-DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 ORIGIN_TEXT = {"shipped": "Shipped with the app", "trained": "Trained here", "uploaded": "Uploaded"}
 MAX_RUNS_KEPT = 10
 # Uploaded and trained models kept per session beyond the shipped default.

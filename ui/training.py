@@ -18,7 +18,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.datasets import Dataset
+from core.datasets import DATASET_TITLES, Dataset
 from core.train import RunStatus, TrainConfig
 from ui import state
 from ui.background import (
@@ -185,7 +185,7 @@ def collect_finished_run() -> RunView | None:
         state.add_model(
             state.ModelEntry(
                 name=state.unique_name(
-                    f"{view.name} ({state.DATASET_TITLES[view.dataset]}, {test_acc:.2%})"
+                    f"{view.name} ({DATASET_TITLES[view.dataset]}, {test_acc:.2%})"
                 ),
                 model=run.model,
                 dataset=view.dataset,
