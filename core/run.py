@@ -16,6 +16,9 @@ import numpy as np
 
 __all__ = [
     "MAX_EPOCHS",
+    "SAFETY_STOP_LOSS",
+    "keeps_doubling",
+    "divergence_advice",
     "ConfigError",
     "RunStatus",
     "TrainingDiverged",
@@ -28,6 +31,44 @@ __all__ = [
 ]
 
 MAX_EPOCHS = 100
+
+# With l2 = 0 a step moves a weight by at most lr (|P - Y| <= 1, pixels <= 1) and the loss,
+# logsumexp(z) - z_y, is finite for finite logits: a huge lr makes an overconfident model with
+# a huge loss that still learns (lr 300 on MNIST: loss ~40, ~90% test accuracy). Runaway needs
+# lr * l2 > 2. A minibatch objective (cross-entropy + L2 penalty) above SAFETY_STOP_LOSS ends
+# the run as STOPPED, a safety stop for the hosted demo: l2 = 0 runs with lr <= 1000 peak near
+# 5 x lr (<= 5,100 on MNIST); runs with lr * l2 >= 1.8 pass it within 10 steps.
+SAFETY_STOP_LOSS = 1e5
+# Diverged: the whole-training-set objective grows by more than GROWTH_FACTOR in each of
+# GROWTH_EPOCHS epochs in a row (or a loss or weight is nan/inf).
+GROWTH_FACTOR = 2.0
+GROWTH_EPOCHS = 2
+
+
+def keeps_doubling(
+    objectives: list[float], factor: float = GROWTH_FACTOR, times: int = GROWTH_EPOCHS
+) -> bool:
+    """Whether the last ``times`` epoch-to-epoch changes of the objective each multiplied it by
+    more than ``factor``: a loss that keeps growing, not one that fluctuates."""
+    if len(objectives) <= times:
+        return False
+    recent = objectives[-times - 1 :]
+    pairs = zip(recent[:-1], recent[1:], strict=True)
+    return all(later > factor * earlier for earlier, later in pairs)
+
+
+def divergence_advice(lr: float, l2: float) -> str:
+    """What to change when a run diverged, from the update W <- (1 - lr*l2) W - lr * grad."""
+    decay = lr * l2
+    if decay > 2:
+        return (
+            f"lr × l2 = {decay:.3g} > 2: every step multiplies the weights by 1 − lr × l2 = "
+            f"{1 - decay:.3g}, more than 1 in size, so they grow without limit; make lr × l2 "
+            "smaller than 1"
+        )
+    if decay >= 1:
+        return f"lr × l2 = {decay:.3g} ≥ 1 flips the weights' sign every step; make it below 1"
+    return "try a smaller learning rate"
 
 
 class RunStatus(str, Enum):
@@ -57,7 +98,8 @@ class ConfigError(ValueError):
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became nan/inf (or exploded); the model keeps the last finite weights."""
+    """A loss or weight became nan/inf, or the training loss kept doubling; the model keeps the
+    last finite weights."""
 
     def __init__(self, message: str, step: int = 0, epoch: int = 0) -> None:
         super().__init__(message)

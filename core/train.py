@@ -35,6 +35,7 @@ from core.metrics import EVAL_CHUNK, evaluate_arrays
 from core.model import N_CLASSES, SoftmaxRegression
 from core.run import (
     MAX_EPOCHS,
+    SAFETY_STOP_LOSS,
     ConfigError,
     DoneEvent,
     EpochEvent,
@@ -44,12 +45,16 @@ from core.run import (
     TrainConfig,
     TrainerProgress,
     TrainingDiverged,
+    divergence_advice,
+    keeps_doubling,
 )
 from core.softmax_kernel import BatchGradient, one_blas_thread
 
 __all__ = [
     "MAX_EPOCHS",
-    "DIVERGED_LOSS",
+    "SAFETY_STOP_LOSS",
+    "keeps_doubling",
+    "divergence_advice",
     "ConfigError",
     "RunStatus",
     "TrainingDiverged",
@@ -60,14 +65,6 @@ __all__ = [
     "DoneEvent",
     "Trainer",
 ]
-
-# Mean batch cross-entropy above this = the run has blown up. With a stable log-sum-exp the
-# loss of an exploding softmax regression stays finite (it grows ~linearly with lr) instead of
-# reaching nan; 1e3 nats means the true class gets probability < e^-1000 on average, i.e. 0.0
-# even in float64 (the notebook's -log(p) would already read inf). Measured on MNIST: lr <= 100
-# peaks below 510 and trains; lr >= 300 crosses 1e3 within 4 steps.
-DIVERGED_LOSS = 1e3
-
 
 # --------------------------------------------------------------------------------------------
 # Trainer
@@ -153,6 +150,8 @@ class Trainer:
         self._published: tuple = ()
         # Weights at the end of the last finished epoch: what `model` gives, with its metrics.
         self._epoch_end_weights: tuple[np.ndarray, np.ndarray] | None = None
+        # Whole-training-set cross-entropy + L2 penalty after each epoch (the divergence test).
+        self._objectives: list[float] = []
         # Cross-entropy of the latest minibatch (StepEvents average over log_every steps).
         self.last_batch_loss: float | None = None
         self._reset_window()
@@ -286,15 +285,14 @@ class Trainer:
             self._publish()
             return events
 
-    def _diverged(self, what: str, step: int | None = None) -> list[Event]:
-        # Roll back to the weights before the update that produced the bad loss/weights.
-        np.copyto(self.W, self._W_prev)
-        np.copyto(self.b, self._b_prev)
+    def _diverged(self, what: str, step: int | None = None, rollback: bool = True) -> list[Event]:
+        if rollback:  # to the weights before the update that produced the bad loss/weights
+            np.copyto(self.W, self._W_prev)
+            np.copyto(self.b, self._b_prev)
         step = self.global_step + 1 if step is None else step
-        epoch = self.epoch + 1
-        msg = f"diverged at step {step} (epoch {epoch}): {what} — try a smaller learning rate"
-        if self.config.l2 * self.config.lr >= 1:
-            msg += " or a smaller l2"
+        epoch = self.epoch + 1 if rollback else self.epoch
+        advice = divergence_advice(self.config.lr, self.config.l2)
+        msg = f"diverged at step {step} (epoch {epoch}): {what} — {advice}"
         ev = self._finish(RunStatus.DIVERGED, msg)
         if self.raise_on_diverge:
             self._done_emitted = True
@@ -315,10 +313,8 @@ class Trainer:
         l2_penalty = 0.5 * cfg.l2 * float(np.dot(self.W.ravel(), self.W.ravel())) if cfg.l2 else 0.0
         if not math.isfinite(loss + l2_penalty):
             return self._diverged(f"loss became {loss + l2_penalty}")
-        # The threshold applies to the cross-entropy only: a huge l2 makes a big but honest
-        # penalty at step 1; if it makes the weights oscillate, the cross-entropy explodes next.
-        if loss > DIVERGED_LOSS:
-            return self._diverged(f"loss exploded to {loss:.3g}")
+        if loss + l2_penalty > SAFETY_STOP_LOSS:
+            return [self._safety_stop(loss + l2_penalty)]
 
         # SGD update, remembering the previous weights for a clean rollback.
         np.copyto(self._W_prev, self.W)
@@ -362,6 +358,14 @@ class Trainer:
             events.extend(self._end_epoch())
         return events
 
+    def _safety_stop(self, objective: float) -> DoneEvent:
+        return self._finish(
+            RunStatus.STOPPED,
+            f"safety stop at step {self.global_step + 1} (epoch {self.epoch + 1}): the minibatch "
+            f"loss (cross-entropy + L2 penalty) reached {objective:.3g}, and this demo stops runs "
+            f"above {SAFETY_STOP_LOSS:,.0f}; the weights were still finite",
+        )
+
     def _keep_snapshot(self, ev: EpochEvent) -> None:
         if self.keep_snapshots == 0:
             return
@@ -404,6 +408,15 @@ class Trainer:
         self._keep_snapshot(ev)
         self._epoch_end_weights = (ev.W, ev.b)
         events: list[Event] = [ev]
+        penalty = 0.5 * self.config.l2 * float(np.dot(self.W.ravel(), self.W.ravel()))
+        self._objectives.append(tr_loss + penalty)
+        if keeps_doubling(self._objectives):
+            a, b, c = self._objectives[-3:]
+            what = (
+                "the training loss (cross-entropy + L2 penalty) more than doubled two epochs in a "
+                f"row ({a:.3g} → {b:.3g} → {c:.3g})"
+            )
+            return events + self._diverged(what, step=self.global_step, rollback=False)
         if self.epoch == self.config.epochs:
             events.append(
                 self._finish(

@@ -20,8 +20,8 @@ SOURCE_DRAW, SOURCE_TEST = "Draw it myself", "A test image by index"
 start_page(DRAW)
 st.markdown(
     "Draw a digit with the mouse (or a finger). It is cropped, scaled and centred the way the "
-    "MNIST digits were made, then the current model scores it: every pixel votes for or against "
-    "each digit through its weight."
+    "MNIST digits were made, then the current model scores it: each inked pixel adds intensity × "
+    "weight to each digit's score (blank pixels add nothing)."
 )
 
 entry = model_or_stop("There is no model to predict with yet.")
@@ -73,8 +73,10 @@ with left:
             6,
             40,
             20,
-            help="MNIST strokes are 2-3 px of 28, about 20 px on this 280 px canvas (the default):"
-            " much thinner or thicker strokes look less like the digits the model learned from.",
+            help="Your drawing is scaled so that its longer side is 20 of the 28 pixels, so the "
+            "stroke counts relative to the digit's size. With the default brush, draw the digit "
+            "about three quarters of the square tall (about 200 px): that gives MNIST's stroke "
+            "of about 2 px.",
         )
         result = st_canvas(
             stroke_width=brush,
@@ -122,7 +124,8 @@ with right:
     x = image.reshape(1, 784)
     probs = entry.model.predict_proba(x)[0]
     top = int(np.argmax(probs))
-    headline = f"### It's {with_article(class_names[top], bold=True)} — {_percent(probs[top])} sure"
+    picked = with_article(class_names[top], bold=True)
+    headline = f"### It's {picked} — probability {_percent(probs[top])}"
     if true_label is not None:
         verdict = (
             "✅ right" if top == true_label else f"❌ the label says {class_names[true_label]}"
@@ -137,6 +140,11 @@ with right:
         )
     else:
         st.markdown(headline)
+        st.caption(
+            "A softmax always picks some class, and a drawing is not a training image: a high "
+            "probability is no guarantee. The shipped model gives a probability above 90% to 81 "
+            "of its 777 wrong answers on the test set."
+        )
     st.plotly_chart(
         class_bar_figure(probs, class_names, "Probability of each class", highlight=top),
         key="probabilities",
@@ -169,12 +177,14 @@ with right:
 
 st.subheader("The evidence")
 st.caption(
-    "Pixel i adds x_i · W[i, k] to the score of class k: red pixels vote for the class, blue ones "
-    "against. Summed up with the bias they give the logit; softmax turns logits into probabilities."
+    r"Pixel $i$ adds $x_i W_{ik}$ to the score of class $k$ (a blank pixel, $x_i = 0$, adds "
+    "nothing): red = this ink raised the class's score, blue = lowered it. With the bias they sum "
+    "to the logit; softmax turns logits into probabilities, and only differences between logits "
+    "matter."
 )
 W = np.asarray(entry.model.W, dtype=np.float32)
 b = np.asarray(entry.model.b, dtype=np.float32)
-evidence = x.reshape(784, 1) * W  # (D, C): each pixel's vote for each class
+evidence = x.reshape(784, 1) * W  # (D, C): each pixel's contribution to each score
 ranked = np.argsort(probs)[::-1][:3]
 shared_max = float(np.abs(evidence[:, ranked]).max()) or 1.0
 cols = st.columns(3)
@@ -193,5 +203,6 @@ if by_pixels != top:
     st.info(
         f"The pixels alone favour {class_names[by_pixels]}, but the biases tip it to "
         f"{class_names[top]} (b = {b[by_pixels]:+.2f} against {b[top]:+.2f}). A bias is the "
-        "score a class gets before any pixel is seen: the model learned it from the training set."
+        "score a class gets before any pixel is seen; only the difference between two classes' "
+        "biases matters."
     )

@@ -95,8 +95,9 @@ st.plotly_chart(
 
 st.subheader("The average image of each class")
 st.caption(
-    "Mean of all training images of a class, pixel by pixel (0 = black, 1 = white). A linear "
-    "model's weight templates (see the Weights page) look a lot like differences of these."
+    "Mean of all training images of a class, pixel by pixel (0 = black, 1 = white). The weight "
+    "templates on the Weights page resemble *class mean − overall mean* far more than the class "
+    "mean itself (the shipped MNIST model: correlation 0.56–0.74 against 0.19–0.47)."
 )
 st.container(key="explore_means").html(image_grid_html(stats.mean_images, list(class_names)))
 
@@ -120,10 +121,12 @@ with right:
         key="explore_variance",
         config=NO_TOOLBAR,
     )
+    never_inked = int((stats.mean_images == 0).all(axis=0).sum())
     st.caption(
-        "Bright pixels change a lot from image to image and carry information; dark ones are "
-        "nearly the same in every image (mostly background), so the model can learn little "
-        "there."
+        "Bright pixels change a lot from image to image, so they *can* carry information; "
+        "variance alone is not class separation (a pixel can vary as much within one class). "
+        f"Dark ones are nearly the same in every image. The {never_inked} pixels that are 0 in "
+        "every training image never get a gradient and keep their starting weights."
     )
 
 # -- PCA -------------------------------------------------------------------------------------------

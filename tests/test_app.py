@@ -96,15 +96,39 @@ def test_one_step_starts_a_paused_run_and_steps_once(app):
     assert not app.get("progress")
 
 
-def test_diverging_run_stops_with_a_message_and_keeps_the_current_model(app):
-    train_page(app, lr=1000.0, epochs=3)
+def test_huge_learning_rate_is_shown_as_overconfident_not_diverged(app):
+    train_page(app, lr=300.0, epochs=1)
     click(app, "Start training")
     wait_for_runs(app, 1)
     run = app.session_state[state.RUNS][-1]
-    assert run.outcome == "diverged"
-    errors = " ".join(e.value for e in app.error)
-    assert "diverged" in errors and "learning rate" in errors
+    assert run.outcome == "finished" and run.history[-1]["test_acc"] > 0.8
+    assert not app.error
+    box = " ".join(w.value for w in app.warning)
+    assert "Overconfident, but learning" in box and "ln 10" in box
+    assert app.session_state[state.CURRENT_MODEL].startswith("Run 1")
+
+
+def test_lr_times_l2_above_2_is_warned_and_ends_in_the_safety_stop(app):
+    train_page(app, lr=1000.0, l2=0.01, epochs=3)
+    click(app, "Start training")
+    wait_for_runs(app, 1)
+    run = app.session_state[state.RUNS][-1]
+    assert run.outcome == "stopped" and run.message.startswith("safety stop")
+    warnings = " ".join(w.value for w in app.warning)
+    assert "Learning rate × L2 = 10 > 2" in warnings and "grow without limit" in warnings
+    assert "safety stop" in warnings and not app.error
     assert app.session_state[state.CURRENT_MODEL] == state.DEFAULT_MODEL_NAME
+
+
+def test_lr_times_l2_of_1_is_warned_and_the_notebook_settings_are_not(app):
+    train_page(app, lr=1.0, l2=1.0, epochs=1)
+    click(app, "Start training")
+    assert any("learns nothing" in w.value for w in app.warning)
+    click(app, "Stop")
+    train_page(app, lr=0.1, l2=0.0, epochs=1)
+    click(app, "Start training")
+    assert not any("Learning rate × L2" in w.value for w in app.warning)
+    click(app, "Stop")
 
 
 def test_training_goes_on_while_the_visitor_is_on_another_page(app):
@@ -232,7 +256,7 @@ def test_a_double_click_on_start_keeps_the_first_run(app):
 def test_one_step_shows_the_minibatch_loss_of_that_step(app):
     train_page(app, live=True)
     click(app, "One step")
-    loss = next(m.value for m in app.metric if m.label == "Minibatch loss")
+    loss = next(m.value for m in app.metric if m.label == "Minibatch cross-entropy")
     assert loss != "–" and 1.0 < float(loss) < 3.0  # about ln(10) at the start
     assert "left" not in progress_text(app), "no ETA while paused"
 

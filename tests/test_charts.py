@@ -68,3 +68,27 @@ def test_logit_parts_add_up_to_the_logit():
     fig = logit_parts_figure(pixels, bias, ["0", "1"])
     np.testing.assert_allclose(fig.data[2].y, pixels + bias)
     assert fig.layout.barmode == "relative"
+
+
+def test_loss_line_and_markers_are_the_same_quantity_with_l2():
+    # Full batch, a tiny step: the line's point (StepEvent.loss, weights before the step) and the
+    # epoch's whole-set marker (weights after it) score nearly the same weights. The L2 penalty
+    # (~39 here) is in neither, so they agree.
+    from core.run import StepEvent
+    from core.train import TrainConfig, Trainer
+    from tests.test_train import _synthetic
+
+    data = _synthetic()
+    config = TrainConfig(lr=1e-6, l2=0.01, init_scale=1.0, epochs=1, batch_size=600, log_every=1)
+    trainer = Trainer(config, data)
+    steps = [(e.step, e.loss, e.l2_penalty) for e in trainer if isinstance(e, StepEvent)]
+    assert steps[0][2] > 30
+    fig = step_loss_figure([(s, loss) for s, loss, _ in steps], 1, trainer.history, 1)
+    line, train_marker, _ = fig.data
+    assert abs(line.y[0] - train_marker.y[0]) < 1e-3 * train_marker.y[0]
+    assert fig.layout.yaxis.title.text == "cross-entropy"
+    assert fig.layout.title.text.startswith("Cross-entropy")
+    assert line.name == "minibatch"
+    assert step_loss_figure([steps[0][:2]], 1, log_every=50).data[0].name == (
+        "mean of the last 50 minibatches"
+    )

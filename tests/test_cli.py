@@ -132,10 +132,10 @@ def test_corrupt_data_dir(tmp_path, capsys):
 
 def test_diverging_run_saves_nothing(tmp_path, capsys):
     out = tmp_path / "o"
-    assert main(["--lr", "1000", "--epochs", "1", "--out", str(out)]) == 1
+    assert main(["--lr", "1e39", "--epochs", "1", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
-    assert "diverged at step 2 (epoch 1)" in err and "nothing saved" in err
+    assert "diverged at step 1 (epoch 1)" in err and "nothing saved" in err
     assert not out.exists()
 
 
@@ -156,3 +156,11 @@ def test_progress_bar_only_on_a_terminal():
     text = tty.getvalue()
     assert text.startswith("\r[###############---------------]  50% epoch 1/20")
     assert text.endswith("\r") and "\n" not in text
+
+
+def test_safety_stop_saves_nothing_and_says_so(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["--lr", "300", "--l2", "0.01", "--epochs", "1", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "safety stop at step" in err and "nothing saved" in err and "diverged" not in err
+    assert not out.exists()

@@ -90,3 +90,11 @@ def test_an_entry_names_its_classes_from_the_model_then_its_dataset():
     assert unnamed.class_names == CLASS_NAMES["fashion-mnist"]
     unknown = ModelEntry("c", _model(), "tiny", "uploaded")
     assert unknown.class_names == tuple(str(k) for k in range(10))
+
+
+def test_overconfident_means_loss_above_a_uniform_guess_with_most_answers_right():
+    from ui.run_results import is_overconfident
+
+    assert is_overconfident({"train_loss": 36.7, "train_acc": 0.91})  # lr 300 after 2 epochs
+    assert not is_overconfident({"train_loss": 0.27, "train_acc": 0.92})  # the notebook's
+    assert not is_overconfident({"train_loss": 2.5, "train_acc": 0.2})  # simply not learning

@@ -34,8 +34,10 @@ class LivePanel:
             self.loss = left.container(key="live_loss").empty()
             self.acc = right.container(key="live_acc").empty()
             st.caption(
-                "The ten weight templates after the last finished epoch: red pixels raise that "
-                "class's score, blue ones lower it."
+                "The ten templates after the last finished epoch, each redraw scaled to that "
+                "epoch's largest weight (the Weights page's slider keeps one scale for all "
+                "epochs): ink on red pixels raises that class's score, ink on blue pixels lowers "
+                "it."
             )
             self.templates = st.container(key="live_templates").empty()
         self._drawn: dict[str, object] = {}
@@ -75,7 +77,7 @@ class LivePanel:
             speed = f"{view.steps_per_sec:,.0f}" if view.status == RunStatus.RUNNING else "–"
             st.metric("Steps per second", speed, width=METRIC_PX)
             st.metric(
-                "Minibatch loss",
+                "Minibatch cross-entropy",
                 "–" if batch_loss is None else f"{batch_loss:.4f}",
                 width=METRIC_PX,
             )

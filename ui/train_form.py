@@ -28,21 +28,38 @@ FORM_FIELDS = (
         "Learning rate",
         1e-6,
         1e3,
-        "η: step size. The notebook uses 0.1; try 1 to learn faster, 500 to diverge.",
+        "η: step size. The notebook uses 0.1. Try 1: faster at first, noisier later (91.6% vs "
+        "92.2% after 20 epochs). Try 300: the weights grow far larger and the model becomes "
+        "extremely overconfident, so the loss is huge (about 40) while accuracy stays near 90%. "
+        "With L2 > 0, keep learning rate × L2 below 1.",
     ),
     FormField(
         "batch_size",
         "Batch size",
         1,
         None,
-        "Images per gradient step (1 = pure SGD, 60000 = full-batch gradient descent).",
+        "Images per gradient step B; one epoch is ⌈60,000 / B⌉ steps (batch 128: 469). "
+        "1 = pure SGD, 60000 = full-batch gradient descent.",
     ),
     FormField(
         "epochs", "Epochs", 1, MAX_EPOCHS, f"Passes over the training set (at most {MAX_EPOCHS})."
     ),
-    FormField("init_scale", "Init scale", 0.0, 10.0, "Weights start as randn(784, 10) × this."),
     FormField(
-        "l2", "L2 weight decay", 0.0, 1e3, "λ: pulls weights towards zero; 0 in the notebook."
+        "init_scale",
+        "Init scale",
+        0.0,
+        10.0,
+        "Weights start as randn(784, 10) × this. 0 works as well (the loss is convex); a large "
+        "start only slows training (see the Weights page).",
+    ),
+    FormField(
+        "l2",
+        "L2 weight decay",
+        0.0,
+        1e3,
+        r"λ: adds $\frac{\lambda}{2}\lVert W\rVert_F^2$ to the loss, pulling the weights towards "
+        r"zero (the bias is not penalised); 0 in the notebook. Each step multiplies $W$ by "
+        r"$1-\eta\lambda$: keep $\eta\lambda$ below 1; above 2 the weights grow without limit.",
     ),
     FormField(
         "seed",
@@ -54,6 +71,26 @@ FORM_FIELDS = (
 )
 # TrainConfig field -> the label of its input.
 LABELS = {field.key: field.label for field in FORM_FIELDS}
+
+
+def decay_warning(lr: float, l2: float) -> str | None:
+    """Why settings with lr × l2 >= 1 cannot learn, from the update W <- (1 - lr*l2) W - lr * grad;
+    None below 1."""
+    decay = lr * l2
+    if decay < 1:
+        return None
+    factor = rf"Each step multiplies $W$ by $1 - \eta\lambda = {1 - decay:.3g}$ before the "
+    if decay > 2:
+        return (
+            f"⚠️ Learning rate × L2 = {decay:.3g} > 2. {factor}gradient step, more than 1 in size: "
+            "the weights grow without limit, and the demo's safety stop will end the run within a "
+            "few steps. Keep learning rate × L2 below 1."
+        )
+    return (
+        f"⚠️ Learning rate × L2 = {decay:.3g} ≥ 1. {factor}gradient step, so the weights are "
+        "wiped out or flip sign every step and the model learns nothing (on MNIST: 10–18% test "
+        "accuracy). Keep learning rate × L2 below 1."
+    )
 
 
 def checked_config(values: dict, error_slot) -> TrainConfig | None:
@@ -91,9 +128,15 @@ def settings_form(n_train: int) -> tuple[TrainConfig | None, object]:
             )
         started = st.form_submit_button("▶️ Start training", type="primary")
     error_slot = st.empty()  # always here: the page keeps one shape while it follows a run
+    if started:
+        st.session_state[state.TRAIN_FORM] = values
+    # The form sends its values on Start, so the warning is about the settings last started.
+    last = st.session_state[state.TRAIN_FORM]
+    warning = decay_warning(last["lr"], last["l2"])
+    if warning:
+        error_slot.warning(warning)
     if not started:
         return None, error_slot
-    st.session_state[state.TRAIN_FORM] = values
     return checked_config(values, error_slot), error_slot
 
 

@@ -166,11 +166,11 @@ def headline(page: Page) -> Locator:
 
 
 def expect_prediction(page: Page, digit: str) -> None:
-    """The headline reads "It's a **<digit>** — xx.x% sure" ("an" for an 8; ">99.9%" when all
+    """The headline reads "It's a **<digit>** — probability xx.x%" ("an" for an 8; ">99.9%" when all
     but certain), the digit in bold."""
     title = headline(page)
     expect(title).to_have_text(
-        re.compile(rf"It's an? {digit} — >?\d+(\.\d)?% sure"), timeout=PREDICTION_TIMEOUT
+        re.compile(rf"It's an? {digit} — probability >?\d+(\.\d)?%$"), timeout=PREDICTION_TIMEOUT
     )
     expect(title.locator("strong")).to_have_text(digit)
 

@@ -114,7 +114,7 @@ def test_on_a_phone_image_grids_reflow_and_the_code_fits(
     page.goto(app_url)
     wait_for_app_run(page)
     code = page.get_by_test_id("stCode").locator("pre").first
-    expect(code).to_contain_text("W -= lr * X.T @ (P - onehot) / N")
+    expect(code).to_contain_text("b -= lr * G.sum(axis=0)")
     assert not overflows_sideways(code), "the model's code needs sideways scrolling"
 
     page.goto(f"{app_url}/explore")
