@@ -7,7 +7,8 @@ PYBABEL=${PYBABEL:-.venv/bin/pybabel}
 "$PYBABEL" extract -F babel.cfg -k N_ -k _ -k ngettext:1,2 --no-location --sort-output \
   --omit-header -o locales/messages.pot .
 for catalog in locales/*/LC_MESSAGES/messages.po; do
-  "$PYBABEL" update -i locales/messages.pot -o "$catalog" --no-fuzzy-matching --ignore-obsolete \
-    --no-location
+  language=$(basename "$(dirname "$(dirname "$catalog")")")
+  "$PYBABEL" update -i locales/messages.pot -o "$catalog" -l "$language" --no-fuzzy-matching \
+    --ignore-obsolete
 done
 rm locales/messages.pot

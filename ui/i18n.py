@@ -29,8 +29,12 @@ DEFAULT_LANGUAGE = "en"
 # Babel locale of each language (number formats).
 BABEL_LOCALES = {"en": "en_US", "zh": "zh_Hans_CN"}
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
-# Session key of the language the visitor picked (or the URL or browser gave).
+# Session keys: the language in use (from the URL, the picker or the browser), and the one the
+# visitor picked in the sidebar.
 LANGUAGE_KEY = "language"
+PICKED_KEY = "language_picked"
+# The URL parameter.
+URL_PARAMETER = "lang"
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name
@@ -60,6 +64,26 @@ def language_from(url_value: str | None, picked: str | None, browser_locale: str
             if candidate in LANGUAGES:
                 return candidate
     return DEFAULT_LANGUAGE
+
+
+def use_language() -> str:
+    """Settle this script run's language (first thing of every run: the router's titles need
+    it) and return it."""
+    language = language_from(
+        st.query_params.get(URL_PARAMETER),
+        st.session_state.get(PICKED_KEY),
+        st.context.locale,
+    )
+    st.session_state[LANGUAGE_KEY] = language
+    return language
+
+
+def pick_language(language: str) -> None:
+    """The sidebar picker's choice: kept for the session and put in the address bar, whose
+    `?lang=` comes first."""
+    st.session_state[PICKED_KEY] = language
+    st.session_state[LANGUAGE_KEY] = language
+    st.query_params[URL_PARAMETER] = language
 
 
 def current_language() -> str:
