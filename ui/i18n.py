@@ -68,12 +68,15 @@ def language_from(url_value: str | None, picked: str | None, browser_locale: str
 
 def use_language() -> str:
     """Settle this script run's language (first thing of every run: the router's titles need
-    it) and return it."""
-    language = language_from(
-        st.query_params.get(URL_PARAMETER),
-        st.session_state.get(PICKED_KEY),
-        st.context.locale,
-    )
+    it) and return it. A valid `?lang=` becomes the session's choice, so it survives a page
+    switch, and a chosen language stays in the address bar, so any address is a shareable link.
+    """
+    in_url = st.query_params.get(URL_PARAMETER)
+    language = language_from(in_url, st.session_state.get(PICKED_KEY), st.context.locale)
+    if in_url is not None and in_url.strip().lower() == language:
+        st.session_state[PICKED_KEY] = language
+    if PICKED_KEY in st.session_state and in_url != st.session_state[PICKED_KEY]:
+        st.query_params[URL_PARAMETER] = st.session_state[PICKED_KEY]
     st.session_state[LANGUAGE_KEY] = language
     return language
 
