@@ -6,13 +6,15 @@ Streamlit runs it without this router (AppTest, or a first visit straight to a p
 
 import streamlit as st
 
+from ui.i18n import _, use_language
 from ui.nav import APP_ICON, APP_TITLE, HOME, PAGES
 
-st.set_page_config(page_title=APP_TITLE, page_icon=APP_ICON, layout="wide")
+use_language()  # before any text: the titles below are in it
+st.set_page_config(page_title=_(APP_TITLE), page_icon=APP_ICON, layout="wide")
 
 page = st.navigation(
     [
-        st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p is HOME)
+        st.Page(p.path, title=_(p.title), icon=p.icon, url_path=p.url_path, default=p is HOME)
         for p in PAGES
     ]
 )

@@ -5,11 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Chromium for the browser tests (and an emoji font, so its screenshots show
-# the page icons as a visitor's browser does), Fashion-MNIST for the second dataset.
+# Debian packages: Chromium for the browser tests (and emoji and CJK fonts, so its screenshots
+# show the page icons and the Chinese pages as a visitor's browser does), Fashion-MNIST for the
+# second dataset.
 missing=()
 command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -d /usr/share/fonts/truetype/noto ]] || missing+=(fonts-noto-color-emoji)
+# Chinese in the browser tests' screenshots (the app speaks English and Simplified Chinese).
+[[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]] || missing+=(fonts-noto-cjk)
 [[ -d /usr/share/datasets/fashion-mnist ]] || missing+=(dataset-fashion-mnist)
 if (( ${#missing[@]} )); then
   if command -v apt-get >/dev/null 2>&1; then

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.datasets import Dataset, DatasetError
+from ui.i18n import use_language
 from ui.legacy_pages import leave_legacy_pages_mode
 from ui.loaders import load_shared_dataset
 from ui.nav import TRAIN, PageInfo
@@ -19,6 +20,7 @@ def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> No
     # app.py's router and page config take over.
     if leave_legacy_pages_mode() and DATASET not in st.session_state:
         st.rerun()
+    use_language()
     init_state()
     # On touch screens Plotly's toolbar stays up over a chart's title and legend: hide it there.
     st.html(f"<style>@media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}</style>")

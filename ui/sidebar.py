@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.datasets import DATASET_NAMES, DATASET_TITLES, dataset_available, how_to_get
 from core.model import ModelFileError, SoftmaxRegression
-from ui import state
+from ui import i18n, state
 from ui.training import collect_finished_run, live_run_view, session_runs
 
 DATASET_LABELS = {"mnist": "MNIST digits (shipped)", "fashion-mnist": "Fashion-MNIST"}
@@ -25,6 +25,7 @@ def render_sidebar(live_run_status: bool = True) -> None:
     """The shared sidebar; `live_run_status=False` where the page shows the live run itself."""
     collected = collect_finished_run()
     with st.sidebar:
+        _language_picker()
         _dataset_picker()
         st.divider()
         _model_picker()
@@ -44,6 +45,22 @@ def _persistent_selectbox(label: str, options: list[str], state_key: str, **kwar
     kept = st.session_state[state_key]
     index = options.index(kept) if kept in options else 0
     st.session_state[state_key] = st.selectbox(label, options, index=index, **kwargs)
+
+
+def _language_picker() -> None:
+    """Two buttons, English and 中文. The widget has no key: its default is the language in
+    use, so after a switch it is a new widget showing the new language."""
+    in_use = i18n.current_language()
+    picked = st.segmented_control(
+        "🌐 Language / 语言",
+        list(i18n.LANGUAGES),
+        default=in_use,
+        format_func=i18n.LANGUAGES.get,
+        label_visibility="collapsed",
+    )
+    if picked and picked != in_use:
+        i18n.pick_language(picked)
+        st.rerun()  # the router's titles and everything above were drawn in the old language
 
 
 def _dataset_picker() -> None:
