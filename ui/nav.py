@@ -50,6 +50,6 @@ DRAW = PageInfo(
     N_("Draw a digit"),
     "✏️",
     "draw",
-    N_("and see which pixels vote for which class"),
+    N_("and see which inked pixels raise which score"),
 )
 PAGES = (HOME, EXPLORE, TRAIN, WEIGHTS, DRAW)
