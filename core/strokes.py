@@ -167,6 +167,17 @@ def _radius_for(width: float, side: int, target: float) -> float:
     return (target * side - width * side) / (2 * (1 - target))
 
 
+def _erased_parts(work: np.ndarray, thinned: np.ndarray, radius: float, width_px: float) -> bool:
+    """Whether thinning ``work`` by a disc of -radius erased parts of the digit, not just the
+    strokes' edges: less ink left than MIN_KEPT_INK of what thinning strokes of ``width_px``
+    leaves, or the ink's longer side shrunk by much more than the 2 * -radius it loses when
+    every part survives (a thin part at its end vanished)."""
+    expected_share = max(0.0, 1 + 2 * radius / width_px)
+    kept_share = float(thinned.sum(dtype=np.float64) / work.sum(dtype=np.float64))
+    shrink = max(work.shape) - max(thinned.shape)
+    return kept_share < MIN_KEPT_INK * expected_share or shrink > 3 * -radius + 2
+
+
 def normalise_stroke_width(
     cropped: np.ndarray,
     *,
@@ -179,7 +190,7 @@ def normalise_stroke_width(
     least one such pixel. A relative width within ``band`` is left alone; otherwise the drawing
     (upscaled first when small, see MIN_WORK_SIDE) is thickened to MNIST_STROKE_WIDTH or thinned
     to ``band[1]`` and cropped to its ink again. Thinning that would erase parts of the digit
-    (less than MIN_KEPT_INK of the expected ink left, or no pixel >= ink_threshold) is not done.
+    (see _erased_parts; or no pixel >= ink_threshold left) is not done.
     Returns a StrokeNormalisation; its image is (h', w') float32 in [0, 1] with ink.
     """
     width_before = relative_stroke_width(cropped)
@@ -193,9 +204,6 @@ def normalise_stroke_width(
     changed = _crop_to_ink(change_stroke_width(work, radius), ink_threshold)
     if changed is None:
         return unchanged
-    if radius < 0:
-        expected_share = max(0.0, 1 + 2 * radius / (width_before * side))
-        kept_share = float(changed.sum(dtype=np.float64) / work.sum(dtype=np.float64))
-        if kept_share < MIN_KEPT_INK * expected_share:
-            return unchanged
+    if radius < 0 and _erased_parts(work, changed, radius, width_before * side):
+        return unchanged
     return StrokeNormalisation(changed, width_before, relative_stroke_width(changed), radius)
