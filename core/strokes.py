@@ -34,6 +34,7 @@ import numpy as np
 
 __all__ = [
     "BINARY_LEVEL",
+    "MAX_STEPS",
     "MIN_WORK_SIDE",
     "MNIST_STROKE_BAND",
     "MNIST_STROKE_WIDTH",
@@ -54,6 +55,9 @@ MNIST_STROKE_BAND = (0.092, 0.172)
 # Crops smaller than this (e.g. a 28x28 MNIST image itself) are upscaled before thickening or
 # thinning, so that the radius can be set finely: 1 px of a 20 px digit is a lot of stroke.
 MIN_WORK_SIDE = 100
+# Larger radii are applied to the drawing pooled by a whole factor (max-pooled to thicken,
+# min-pooled to thin, which commutes with the filter), so no drawing costs more filter steps.
+MAX_STEPS = 16
 # Thinning is undone when it leaves less than this share of the ink that thinning a stroke of
 # the estimated width should leave: the missing ink was parts of the digit erased outright.
 MIN_KEPT_INK = 0.6
@@ -161,6 +165,15 @@ def _work_image(cropped: np.ndarray) -> np.ndarray:
     return np.clip(rows @ cropped @ cols.T, 0.0, 1.0)
 
 
+def _pool(image: np.ndarray, factor: int, reduce) -> np.ndarray:
+    """(h, w) image -> (ceil(h / factor), ceil(w / factor)), each block reduced with ``reduce``
+    (np.maximum or np.minimum); the blocks past the border are padded with background."""
+    height, width = image.shape
+    padded = np.pad(image, ((0, -height % factor), (0, -width % factor)))
+    blocks = padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor)
+    return reduce.reduce(reduce.reduce(blocks, axis=3), axis=1)
+
+
 def _radius_for(width: float, side: int, target: float) -> float:
     """Disc radius that brings a stroke of relative ``width`` on an image of longer ``side``
     to relative ``target``: (w + 2r) / (side + 2r) = target, since the box grows with the ink."""
@@ -201,6 +214,10 @@ def normalise_stroke_width(
     side = max(work.shape)
     target = MNIST_STROKE_WIDTH if width_before < band[0] else band[1]
     radius = _radius_for(width_before, side, target)
+    factor = math.ceil(abs(radius) / MAX_STEPS)
+    if factor > 1:  # bound the cost: pool, then a proportionally smaller disc
+        work = _pool(work, factor, np.maximum if radius > 0 else np.minimum)
+        radius, side = radius / factor, max(work.shape)
     changed = _crop_to_ink(change_stroke_width(work, radius), ink_threshold)
     if changed is None:
         return unchanged
