@@ -5,6 +5,8 @@ Each test digit (28x28) is upscaled and placed on a 280x280 black RGBA canvas in
 through ``core.preprocess.canvas_to_mnist`` exactly as a drawing from the app would be. The
 model's accuracy on each style is printed next to its accuracy on the plain test images, as a
 markdown table for the README. If preprocessing does its job, every row is close to the first.
+Rows marked "stroke normalisation off" run the same canvases through
+``canvas_to_mnist(..., normalise_stroke=False)``, to show what that step does.
 
     python bench/redrawn_digits.py                         # models/default/model.npz, 2000 digits
     python bench/redrawn_digits.py --n 0                   # the whole test set (~1 min)
@@ -42,6 +44,11 @@ STYLES: dict[str, dict] = {
     "thick strokes (200 px, +8 px dilation)": dict(size=200, top=40, left=40, stroke=8),
     "thin strokes (200 px, -4 px erosion)": dict(size=200, top=40, left=40, stroke=-4),
 }
+# Styles also scored with stroke normalisation off (same canvases).
+COMPARE_OFF = (
+    "thick strokes (200 px, +8 px dilation)",
+    "thin strokes (200 px, -4 px erosion)",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -77,19 +84,24 @@ def load_or_train_model(path: Path, train_epochs: int, dataset):
     return model, f"freshly trained ({train_epochs} epochs, default TrainConfig)"
 
 
-def redraw_all(digits: np.ndarray, style: dict) -> tuple[np.ndarray, int]:
-    """(n, 784) uint8 digits -> ((n, 784) float32 preprocessed redraws, number of empty canvases).
+def redraw_all(
+    digits: np.ndarray, style: dict, settings: tuple[bool, ...] = (True,)
+) -> tuple[list[np.ndarray], int]:
+    """(n, 784) uint8 digits -> ((n, 784) float32 preprocessed redraws for each stroke
+    normalisation setting in ``settings``, number of empty canvases).
 
     A redraw that leaves nothing on the canvas (possible for 'thin') stays all-zero.
     """
-    out = np.zeros(digits.shape, dtype=np.float32)
+    outs = [np.zeros(digits.shape, dtype=np.float32) for _ in settings]
     empty = 0
     for i, digit in enumerate(digits):
+        canvas = digit_to_canvas(digit, **style)
         try:
-            out[i] = canvas_to_mnist(digit_to_canvas(digit, **style)).ravel()
+            for out, normalise in zip(outs, settings, strict=True):
+                out[i] = canvas_to_mnist(canvas, normalise_stroke=normalise).ravel()
         except EmptyCanvasError:
             empty += 1
-    return out, empty
+    return outs, empty
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,16 +121,16 @@ def main(argv: list[str] | None = None) -> int:
 
     plain_accuracy = accuracy(plain)
     rows = [("plain MNIST test images", plain_accuracy, "", "", "")]
-    reprocessed, _ = redraw_all(digits, dict(size=28, top=0, left=0, canvas_size=28))
-    rows.append(
-        _row(
-            "MNIST images through canvas_to_mnist", reprocessed, plain, plain_accuracy, accuracy, 0
-        )
-    )
-    for name, style in STYLES.items():
+    styles = {"MNIST images through canvas_to_mnist": dict(size=28, top=0, left=0, canvas_size=28)}
+    styles.update(STYLES)
+    for name, style in styles.items():
         started = time.perf_counter()
-        redrawn, empty = redraw_all(digits, style)
-        rows.append(_row(name, redrawn, plain, plain_accuracy, accuracy, empty))
+        compare = name in COMPARE_OFF or style.get("canvas_size") == 28
+        settings = (True, False) if compare else (True,)
+        redrawn, empty = redraw_all(digits, style, settings)
+        for images, normalise in zip(redrawn, settings, strict=True):
+            label = name if normalise else f"{name}, stroke normalisation off"
+            rows.append(_row(label, images, plain, plain_accuracy, accuracy, empty))
         print(f"{name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     print(f"Model: {model_name}; {n} MNIST test digits (seed {args.seed}), 280x280 canvases.\n")

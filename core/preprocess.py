@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.strokes import normalise_stroke_width, relative_stroke_width
+
 __all__ = [
     "BOX_SIZE",
     "INK_THRESHOLD",
@@ -62,11 +64,18 @@ class PreprocessSteps:
 
     gray:    (H, W) float32 ink in [0, 1] (noise below INK_THRESHOLD cleared)
     cropped: (h, w) float32, ``gray`` cut to ``bbox``
-    resized: (h', w') float32 with max(h', w') == 20, area-averaged from ``cropped``
+    resized: (h', w') float32 with max(h', w') == 20, area-averaged from ``stroke_normalised``
     centred: (28, 28) float32 in [0, 1], the final MNIST-style image
     bbox:    (top, left, bottom, right) of the ink in ``gray``; bottom/right exclusive
     shift:   (dy, dx) whole-pixel translation applied after pasting ``resized`` in the middle of
              the 28x28 field, to bring its centre of mass to TARGET_CENTRE
+    stroke_normalised: (h'', w'') float32 in [0, 1], ``cropped`` with its strokes thickened or
+             thinned to MNIST's width and cut to its ink again (upscaled first when small, see
+             core.strokes); ``cropped`` itself when switched off or already MNIST-like
+    stroke_width_before, stroke_width_after: relative stroke widths (stroke px / longer side)
+             of ``cropped`` and ``stroke_normalised``; MNIST's is core.strokes.MNIST_STROKE_WIDTH
+    stroke_radius: disc radius applied, in px of ``stroke_normalised``: > 0 thickened,
+             < 0 thinned, 0 untouched
     """
 
     gray: np.ndarray
@@ -75,6 +84,10 @@ class PreprocessSteps:
     centred: np.ndarray
     bbox: tuple[int, int, int, int]
     shift: tuple[int, int]
+    stroke_normalised: np.ndarray
+    stroke_width_before: float
+    stroke_width_after: float
+    stroke_radius: float
 
 
 def to_ink(image) -> np.ndarray:
@@ -165,10 +178,12 @@ def _ink_bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
-def preprocess_steps(rgba) -> PreprocessSteps:
+def preprocess_steps(rgba, *, normalise_stroke: bool = True) -> PreprocessSteps:
     """Run the MNIST recipe on a canvas image and keep every intermediate image.
 
     rgba: (H, W, 4) uint8 canvas (also (H, W) or (H, W, 3); see module docstring).
+    normalise_stroke: bring a stroke width outside MNIST's range to MNIST's before scaling
+    (core.strokes); False skips that step and gives the plain recipe's result.
     Returns PreprocessSteps; ``.centred`` is the (28, 28) float32 result in [0, 1].
     Raises EmptyCanvasError if there is no ink (or only ink), ValueError for bad input.
     """
@@ -186,16 +201,21 @@ def preprocess_steps(rgba) -> PreprocessSteps:
 
     top, left, bottom, right = _ink_bbox(is_ink)
     cropped = gray[top:bottom, left:right]
+    if normalise_stroke:
+        stroke = normalise_stroke_width(cropped, ink_threshold=INK_THRESHOLD)
+        source, radius = stroke.image, stroke.radius
+        width_before, width_after = stroke.width_before, stroke.width_after
+    else:
+        source, radius = cropped, 0.0
+        width_before = width_after = relative_stroke_width(cropped)
 
     # Longer side -> BOX_SIZE, aspect ratio kept; the shorter side never rounds to 0.
-    height, width = cropped.shape
+    height, width = source.shape
     scale = BOX_SIZE / max(height, width)
     new_height = min(BOX_SIZE, max(1, round(height * scale)))
     new_width = min(BOX_SIZE, max(1, round(width * scale)))
     resized = (
-        area_resample_matrix(height, new_height)
-        @ cropped
-        @ area_resample_matrix(width, new_width).T
+        area_resample_matrix(height, new_height) @ source @ area_resample_matrix(width, new_width).T
     )
     # Rows of the matrices sum to 1, so values stay in [0, 1] up to rounding.
     np.clip(resized, 0.0, 1.0, out=resized)
@@ -216,6 +236,10 @@ def preprocess_steps(rgba) -> PreprocessSteps:
         centred=centred,
         bbox=(top, left, bottom, right),
         shift=shift,
+        stroke_normalised=source,
+        stroke_width_before=width_before,
+        stroke_width_after=width_after,
+        stroke_radius=radius,
     )
 
 
@@ -227,13 +251,14 @@ def is_a_dot(steps: PreprocessSteps, stroke_px: float) -> bool:
     return max(bottom - top, right - left) <= 1.5 * stroke_px
 
 
-def canvas_to_mnist(rgba) -> np.ndarray:
+def canvas_to_mnist(rgba, *, normalise_stroke: bool = True) -> np.ndarray:
     """Canvas image -> (28, 28) float32 in [0, 1], made the way MNIST digits were made.
 
     rgba: (H, W, 4) uint8 (also (H, W) / (H, W, 3)). Flatten with ``.reshape(1, 784)`` for a
-    model. Raises EmptyCanvasError (a ValueError) when nothing is drawn.
+    model. normalise_stroke: see ``preprocess_steps`` (False: the plain recipe).
+    Raises EmptyCanvasError (a ValueError) when nothing is drawn.
     """
-    return preprocess_steps(rgba).centred
+    return preprocess_steps(rgba, normalise_stroke=normalise_stroke).centred
 
 
 def _upscale_matrix(n_in: int, n_out: int, method: str) -> np.ndarray:
