@@ -6,15 +6,14 @@ Streamlit runs it without this router (AppTest, or a first visit straight to a p
 
 import streamlit as st
 
-st.set_page_config(page_title="MNIST Softmax Lab", page_icon="🔢", layout="wide")
+from ui.nav import APP_ICON, APP_TITLE, HOME, PAGES
+
+st.set_page_config(page_title=APP_TITLE, page_icon=APP_ICON, layout="wide")
 
 page = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/explore.py", title="Explore the data", icon="🔍", url_path="explore"),
-        st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
-        st.Page("pages/weights.py", title="Weights", icon="🧩", url_path="weights"),
-        st.Page("pages/draw.py", title="Draw a digit", icon="✏️", url_path="draw"),
+        st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p is HOME)
+        for p in PAGES
     ]
 )
 page.run()

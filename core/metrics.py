@@ -1,13 +1,17 @@
 """Evaluation metrics. Shapes: N samples, D = 784 pixels, C = 10 classes.
 
-``evaluate`` / ``evaluate_arrays`` work on the uint8 images directly, a chunk at a time: the
-chunk is cast into one reused float32 buffer and the 1/255 is folded into the logits, so a
-full pass over 60000 images never materialises a 188 MB float copy.
+``evaluate`` / ``evaluate_arrays`` / ``predict_proba_uint8`` work on the uint8 images directly,
+a chunk at a time, through :mod:`core.softmax_kernel`: the chunk is cast into one reused
+float32 buffer and the 1/255 is folded into the logits, so a full pass over 60000 images never
+materialises a 188 MB float copy.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from core.model import softmax
+from core.softmax_kernel import pixel_logits, softmax_loss_chunk
 
 __all__ = [
     "EVAL_CHUNK",
@@ -22,7 +26,6 @@ __all__ = [
 
 # 4096 rows: a 12.8 MB float32 buffer; larger chunks are no faster for a 784x10 GEMM.
 EVAL_CHUNK = 4096
-_INV255 = np.float32(1.0 / 255.0)
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -126,19 +129,11 @@ def evaluate_arrays(
     correct = 0
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
-        m = stop - start
-        Xf, Zm = buffer[:m], Z[:m]
-        np.copyto(Xf, images[start:stop], casting="unsafe")
-        np.matmul(Xf, W, out=Zm)
-        Zm *= _INV255  # 1/255 folded into the logits instead of a float image copy
-        Zm += b
-        y = labels[start:stop]
-        rows = np.arange(m)
-        correct += int(np.count_nonzero(Zm.argmax(axis=1) == y))
-        Zm -= Zm.max(axis=1, keepdims=True)
-        zy = Zm[rows, y]
-        np.exp(Zm, out=Zm)
-        total_loss += float(np.sum(np.log(Zm.sum(axis=1), dtype=np.float64) - zy))
+        X = buffer[: stop - start]
+        np.copyto(X, images[start:stop], casting="unsafe")
+        loss_sum, chunk_correct = softmax_loss_chunk(X, W, b, labels[start:stop], Z[: stop - start])
+        total_loss += loss_sum
+        correct += chunk_correct
     return total_loss / n, correct / n
 
 
@@ -158,12 +153,7 @@ def predict_proba_uint8(model, images_uint8: np.ndarray, chunk: int = EVAL_CHUNK
     buf = np.empty((max(1, min(chunk, n)), W.shape[0]), dtype=np.float32)
     for start in range(0, n, len(buf)):
         stop = min(start + len(buf), n)
-        Xf, Zm = buf[: stop - start], out[start:stop]
-        np.copyto(Xf, images[start:stop], casting="unsafe")
-        np.matmul(Xf, W, out=Zm)
-        Zm *= _INV255
-        Zm += b
-        Zm -= Zm.max(axis=1, keepdims=True)
-        np.exp(Zm, out=Zm)
-        Zm /= Zm.sum(axis=1, keepdims=True)
+        X = buf[: stop - start]
+        np.copyto(X, images[start:stop], casting="unsafe")
+        out[start:stop] = softmax(pixel_logits(X, W, b, out=out[start:stop]))
     return out

@@ -6,20 +6,18 @@ bias b (C,). Images given to the model are float in [0, 1] (uint8 pixels / 255).
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import os
 import tempfile
-import tokenize
-import zipfile
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from core import model_file
+from core.model_file import MAX_MODEL_BYTES, ModelFileError
 
 __all__ = [
     "N_PIXELS",
@@ -40,28 +38,6 @@ __all__ = [
 N_PIXELS = 784
 N_CLASSES = 10
 FORMAT_VERSION = 1
-# A real model file is ~32 KB; anything this big is not ours (and must not be decompressed).
-MAX_MODEL_BYTES = 10_000_000
-# What reading a damaged zip member or .npy header can raise besides ModelFileError: a corrupt
-# deflate stream gives zlib.error, a mangled header dict a tokenizer or syntax error.
-_PARSE_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    tokenize.TokenError,
-    SyntaxError,
-    EOFError,
-    OSError,
-    ValueError,
-    RuntimeError,
-    NotImplementedError,
-    KeyError,
-    IndexError,
-    TypeError,
-    OverflowError,
-)
-
-
 # --------------------------------------------------------------------------------------------
 # Math
 # --------------------------------------------------------------------------------------------
@@ -130,7 +106,9 @@ def softmax_loss(
     loss = mean_i CE(X_i W + b, y_i) + 0.5 * l2 * sum(W**2)
     Returns (loss, {"W": dW (D, C), "b": db shaped like b}) with
     G = (softmax(Z) - onehot(y)) / N, dW = X.T @ G + l2 * W, db = G.sum(0).
-    Computed in the precision of the inputs (float64 in, float64 out).
+    Computed in the precision of the inputs (float64 in, float64 out). The reference
+    implementation: the fast uint8 path (core.softmax_kernel, used by the trainer and the
+    evaluation) is tested against it.
     """
     W = np.asarray(W)
     b = np.asarray(b)
@@ -160,10 +138,6 @@ def softmax_loss(
 
 class NotFittedError(ValueError):
     """The model has no weights yet (not trained and not loaded)."""
-
-
-class ModelFileError(ValueError):
-    """A model file is unreadable, unsafe (pickle/object arrays) or inconsistent."""
 
 
 def _jsonable(obj: Any) -> Any:
@@ -228,14 +202,6 @@ class SoftmaxRegression:
     def is_fitted(self) -> bool:
         return self.W is not None and self.b is not None
 
-    @property
-    def n_features(self) -> int | None:
-        return None if self.W is None else int(self.W.shape[0])
-
-    @property
-    def n_classes(self) -> int | None:
-        return None if self.W is None else int(self.W.shape[1])
-
     def _require_fitted(self) -> None:
         if not self.is_fitted:
             raise NotFittedError(
@@ -265,8 +231,6 @@ class SoftmaxRegression:
         """Logits. X (N, D) float in [0, 1] (or one image (D,)) -> Z (N, C) float32."""
         X = self._as_input(X)
         return (X.astype(np.float32, copy=False) @ self.W) + self.b
-
-    logits = decision_function
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities. X (N, D) (or (D,)) -> (N, C) float32, rows sum to 1."""
@@ -318,7 +282,7 @@ class SoftmaxRegression:
         problem for anything that is not a well-formed model: not a zip/npz, truncated, object
         arrays, missing keys, wrong shapes/dtypes, NaN/inf weights, bad JSON.
         """
-        data, label = _read_source(source, name)
+        data, label = model_file.read_source(source, name)
         if data[:4] == b"\x93NUM":
             raise ModelFileError(
                 f"{label} is a single .npy array, not a model: put W.npy and b.npy in one .zip "
@@ -327,7 +291,7 @@ class SoftmaxRegression:
             )
         if data[:2] != b"PK":
             raise ModelFileError(f"{label} is not an .npz model file (not a zip archive)")
-        arrays = _read_npz(data, label)
+        arrays = model_file.read_npz(data, label)
         return cls._from_arrays(arrays, label)
 
     @classmethod
@@ -340,14 +304,14 @@ class SoftmaxRegression:
             v = arrays["format_version"]
             if v.shape != () or not np.issubdtype(v.dtype, np.integer) or int(v) > FORMAT_VERSION:
                 raise ModelFileError(f"{label} has an unsupported format_version {v!r}")
-        W = _check_weights(arrays["W"], "W", (N_PIXELS, N_CLASSES), label)
+        W = model_file.check_weights(arrays["W"], "W", (N_PIXELS, N_CLASSES), label)
         b = arrays["b"]
         if b.shape == (1, N_CLASSES):  # the notebook's b.npy, zipped with its W.npy
             b = b.reshape(N_CLASSES)
-        b = _check_weights(b, "b", (N_CLASSES,), label)
-        config = _json_field(arrays, "config", dict, label)
-        metrics = _json_field(arrays, "metrics", dict, label)
-        classes = _json_field(arrays, "classes", list, label)
+        b = model_file.check_weights(b, "b", (N_CLASSES,), label)
+        config = model_file.json_field(arrays, "config", dict, label)
+        metrics = model_file.json_field(arrays, "metrics", dict, label)
+        classes = model_file.json_field(arrays, "classes", list, label)
         if classes is not None and (
             len(classes) != N_CLASSES or not all(isinstance(c, str) for c in classes)
         ):
@@ -381,146 +345,14 @@ class SoftmaxRegression:
         file-likes). ModelFileError on anything else."""
         out, labels = [], []
         for src, key, shape in ((W_path, "W", (N_PIXELS, N_CLASSES)), (b_path, "b", None)):
-            data, label = _read_source(src, None)
-            if data[:6] != b"\x93NUMPY":
-                raise ModelFileError(f"{label} is not a .npy file")
-            try:
-                arr = np.load(io.BytesIO(data), allow_pickle=False)
-            except Exception as e:  # noqa: BLE001 - any parse failure is a bad file
-                raise ModelFileError(f"{label} is not a readable .npy array: {e}") from None
+            data, label = model_file.read_source(src, None)
+            arr = model_file.read_npy(data, label)
             if key == "b" and arr.shape == (1, N_CLASSES):
                 arr = arr.reshape(-1)
-            out.append(_check_weights(arr, key, shape or (N_CLASSES,), label))
+            out.append(model_file.check_weights(arr, key, shape or (N_CLASSES,), label))
             labels.append(label)
         return cls(out[0], out[1], source=f"notebook files {labels[0]} + {labels[1]}")
 
     def __repr__(self) -> str:
         state = f"W{self.W.shape}" if self.is_fitted else "unfitted"
         return f"SoftmaxRegression({state}, source={self.source!r})"
-
-
-# --------------------------------------------------------------------------------------------
-# File validation helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _read_source(source: Any, name: str | None) -> tuple[bytes, str]:
-    """Path / bytes / binary file-like -> (bytes, label for messages), size-capped."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data, label = bytes(source), name or "model bytes"
-    elif isinstance(source, (str, os.PathLike)):
-        p = Path(source)
-        label = name or str(p)
-        try:
-            size = p.stat().st_size
-            if size > MAX_MODEL_BYTES:
-                raise ModelFileError(f"{label} is {size} bytes, too big for a model file")
-            data = p.read_bytes()
-        except ModelFileError:
-            raise
-        except OSError as e:
-            raise ModelFileError(f"cannot read model file {label}: {e.strerror or e}") from None
-    elif hasattr(source, "read"):
-        label = name or str(getattr(source, "name", "uploaded file"))
-        if hasattr(source, "seek"):
-            # Streamlit reruns may hand us an already-read UploadedFile.
-            with contextlib.suppress(OSError, ValueError):
-                source.seek(0)
-        data = source.read(MAX_MODEL_BYTES + 1)
-        if not isinstance(data, (bytes, bytearray)):
-            raise ModelFileError(f"{label} must be opened in binary mode")
-        data = bytes(data)
-    else:
-        raise ModelFileError(f"cannot load a model from {type(source).__name__}")
-    if len(data) > MAX_MODEL_BYTES:
-        raise ModelFileError(f"{label} is larger than {MAX_MODEL_BYTES} bytes, not a model file")
-    if not data:
-        raise ModelFileError(f"{label} is empty")
-    return data, label
-
-
-def _read_npz(data: bytes, label: str) -> dict[str, np.ndarray]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            # Bound the decompressed size before reading anything (zip bombs).
-            total = sum(i.file_size for i in zf.infolist())
-            if total > MAX_MODEL_BYTES:
-                raise ModelFileError(f"{label} unpacks to {total} bytes, too big for a model")
-            bad = [n for n in zf.namelist() if not n.endswith(".npy")]
-            if bad:
-                raise ModelFileError(f"{label} is a zip but not an .npz (contains {bad[0]!r})")
-            for info in zf.infolist():
-                _check_member_header(zf, info, label)
-        npz = np.load(io.BytesIO(data), allow_pickle=False)
-    except ModelFileError:
-        raise
-    except _PARSE_ERRORS as e:
-        raise ModelFileError(f"{label} is corrupt or truncated: {e}") from None
-    out = {}
-    with npz:
-        for key in npz.files:
-            try:
-                out[key] = npz[key]  # every member, so a pickle anywhere is refused
-            except ValueError as e:
-                if "pickle" in str(e):
-                    raise ModelFileError(
-                        f"{label}: {key!r} is an object array (pickle), refused for safety"
-                    ) from None
-                raise ModelFileError(f"{label}: {key!r} is unreadable: {e}") from None
-            except _PARSE_ERRORS as e:
-                raise ModelFileError(f"{label}: {key!r} is corrupt or truncated: {e}") from None
-    return out
-
-
-def _check_member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
-    """Read one member's .npy header (a few hundred bytes) and refuse it unless the array it
-    announces is plain data that fits in the member: np.load would otherwise allocate the
-    claimed shape (say 30 GB) before finding out the data is not there."""
-    key = info.filename[: -len(".npy")]
-    try:
-        with zf.open(info) as member:
-            version = np.lib.format.read_magic(member)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
-            elif version == (2, 0):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
-            else:
-                raise ModelFileError(f"{label}: {key!r} has an unsupported .npy version {version}")
-    except ModelFileError:
-        raise
-    except _PARSE_ERRORS as e:
-        raise ModelFileError(f"{label}: {key!r} is corrupt or truncated: {e}") from None
-    if dtype.hasobject:
-        raise ModelFileError(f"{label}: {key!r} is an object array (pickle), refused for safety")
-    claimed = math.prod(shape) * dtype.itemsize
-    if claimed > min(info.file_size, MAX_MODEL_BYTES):
-        raise ModelFileError(
-            f"{label}: {key!r} claims {claimed} bytes of data but holds at most {info.file_size}"
-        )
-
-
-def _check_weights(arr: np.ndarray, key: str, shape: tuple, label: str) -> np.ndarray:
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":
-        raise ModelFileError(f"{label}: {key} must be a float array, got dtype {arr.dtype}")
-    if arr.shape != shape:
-        raise ModelFileError(f"{label}: {key} must have shape {shape}, got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ModelFileError(f"{label}: {key} contains NaN or infinite values")
-    if np.abs(arr).max(initial=0) > np.finfo(np.float32).max:
-        raise ModelFileError(f"{label}: {key} has values too large for float32")
-    return arr.astype(np.float32)
-
-
-def _json_field(arrays: dict, key: str, kind: type, label: str) -> Any:
-    if key not in arrays:
-        return None
-    arr = arrays[key]
-    if arr.shape != () or arr.dtype.kind != "U":
-        raise ModelFileError(f"{label}: {key} must be a JSON string, got {arr.dtype} {arr.shape}")
-    try:
-        value = json.loads(str(arr))
-    except json.JSONDecodeError as e:
-        raise ModelFileError(f"{label}: {key} is not valid JSON ({e.msg})") from None
-    if value is not None and not isinstance(value, kind):
-        raise ModelFileError(f"{label}: {key} must be a JSON {kind.__name__}")
-    return value

@@ -35,6 +35,8 @@ __all__ = [
     "forward",
     "backward",
     "evaluate",
+    "round_line",
+    "final_result_line",
     "train",
 ]
 
@@ -113,6 +115,17 @@ def evaluate(X: np.ndarray, Y: np.ndarray, W: np.ndarray, b: np.ndarray) -> tupl
     return loss, acc
 
 
+def round_line(epoch_number: int, loss: float, acc: float) -> str:
+    """The notebook's line after each epoch, numbered from 1: ``round 1: loss=0.4021, ...``."""
+    return f"round {epoch_number}: loss={loss:.4f}, acc={acc:.4f}"
+
+
+def final_result_line(loss: float, acc: float) -> str:
+    """The notebook's last line (format spec ``4f``: six decimals), after a blank line:
+    ``test result: loss: 0.270412, acc: 0.924100.``"""
+    return f"test result: loss: {loss:4f}, acc: {acc:4f}."
+
+
 def train(
     X: np.ndarray,
     Y: np.ndarray,
@@ -129,9 +142,10 @@ def train(
     """The notebook's minibatch SGD loop.
 
     X (N, D) float32 in [0, 1], Y (N, C) float32 one-hot. Returns W (D, C) float64,
-    b (1, C) float64 and the per-epoch (loss, acc) over the full training set. Prints
-    ``round {k}: loss=..., acc=...`` per epoch and, when a test set is given,
-    ``test result: loss: ..., acc: ...`` at the end. ``on_epoch(k)`` is a hook for timing.
+    b (1, C) float64 and the per-epoch (loss, acc) over the full training set. Logs
+    :func:`round_line` per epoch (``round 1`` first) and, when a test set is given, a blank
+    line and :func:`final_result_line` at the end. ``on_epoch(k)`` (k = 0, 1, ...) is a hook
+    for timing.
     """
     n, d = X.shape
     c = Y.shape[1]
@@ -151,11 +165,12 @@ def train(
         loss, acc = evaluate(X, Y, W, b)
         history.append((loss, acc))
         if log is not None:
-            log(f"round {k}: loss={loss:.4f}, acc={acc:.4f}")
+            log(round_line(k + 1, loss, acc))
         if on_epoch is not None:
             on_epoch(k)
     if X_test is not None and Y_test is not None:
         test_loss, test_acc = evaluate(X_test, Y_test, W, b)
         if log is not None:
-            log(f"test result: loss: {test_loss:.4f}, acc: {test_acc:.4f}")
+            log("")
+            log(final_result_line(test_loss, test_acc))
     return W, b, history

@@ -8,30 +8,44 @@ notebook. What differs is *how* (see the speed/memory notes in the README / benc
 * images stay uint8 (N, 784); each batch is gathered with ``np.take(..., out=)`` into a reused
   uint8 buffer and cast into a reused float32 buffer (no 188 MB shuffled copy per epoch);
 * the 1/255 is folded into the logits and the gradient scale (no float image copy at all);
-* float32 weights and arithmetic; chunked evaluation;
-* BLAS pinned to one thread while stepping: these GEMMs are tiny, a second thread gains
-  nothing and costs ~3x when the other core is busy.
+* float32 weights and arithmetic; chunked evaluation; one kernel for the loss and gradient
+  (:func:`core.softmax_kernel.softmax_loss_chunk`, checked against
+  :func:`core.model.softmax_loss`);
+* BLAS pinned to one thread while stepping (:func:`core.softmax_kernel.one_blas_thread`).
+
+The settings, status and events are defined in :mod:`core.run` and re-exported here; the
+command line (``python -m core.train``) is :mod:`core.cli`.
 
 Shapes: N samples, D = 784 pixels, C = 10 classes.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
-from enum import Enum
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.datasets import training_arrays
 from core.metrics import EVAL_CHUNK, evaluate_arrays
 from core.model import N_CLASSES, SoftmaxRegression
+from core.run import (
+    MAX_EPOCHS,
+    ConfigError,
+    DoneEvent,
+    EpochEvent,
+    Event,
+    RunStatus,
+    StepEvent,
+    TrainConfig,
+    TrainerProgress,
+    TrainingDiverged,
+)
+from core.softmax_kernel import BatchGradient, one_blas_thread
 
 __all__ = [
     "MAX_EPOCHS",
@@ -45,252 +59,19 @@ __all__ = [
     "TrainerProgress",
     "DoneEvent",
     "Trainer",
-    "main",
 ]
 
-MAX_EPOCHS = 100
 # Mean batch cross-entropy above this = the run has blown up. With a stable log-sum-exp the
 # loss of an exploding softmax regression stays finite (it grows ~linearly with lr) instead of
 # reaching nan; 1e3 nats means the true class gets probability < e^-1000 on average, i.e. 0.0
 # even in float64 (the notebook's -log(p) would already read inf). Measured on MNIST: lr <= 100
 # peaks below 510 and trains; lr >= 300 crosses 1e3 within 4 steps.
 DIVERGED_LOSS = 1e3
-# Rows per gradient sub-chunk: a huge batch (e.g. 60000) never needs a (B, 784) float copy.
-_GRAD_CHUNK = 2048
-_INV255 = np.float32(1.0 / 255.0)
-
-
-class RunStatus(str, Enum):
-    """Where a run is. The trainer itself is READY, RUNNING or one of the final four; QUEUED
-    and PAUSED are a background run's (ui.training), FAILED one whose thread raised. A str, so
-    it compares equal to its value and saves as plain text in a model file."""
-
-    READY = "ready"
-    QUEUED = "queued"
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    DIVERGED = "diverged"
-    FAILED = "failed"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED)
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class ConfigError(ValueError):
-    """A training setting is out of range (message names the setting)."""
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became nan/inf (or exploded); the model keeps the last finite weights."""
-
-    def __init__(self, message: str, step: int = 0, epoch: int = 0) -> None:
-        super().__init__(message)
-        self.step = step
-        self.epoch = epoch
-
-
-# --------------------------------------------------------------------------------------------
-# Config and events
-# --------------------------------------------------------------------------------------------
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
-
-def _is_num(x: Any) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Training settings; defaults are the notebook's."""
-
-    lr: float = 0.1
-    batch_size: int = 128
-    epochs: int = 20
-    init_scale: float = 0.01
-    l2: float = 0.0
-    seed: int = 0
-    log_every: int = 50
-
-    def validate(self, n_train: int | None = None) -> TrainConfig:
-        """Raise ConfigError for absurd settings; returns self. Large-but-finite values
-        (lr 1e3, batch 1, batch = n_train, huge l2) are accepted on purpose."""
-        if not _is_num(self.lr) or not math.isfinite(self.lr) or self.lr <= 0:
-            raise ConfigError(f"lr (learning rate) must be a finite number > 0, got {self.lr!r}")
-        if not _is_int(self.batch_size) or self.batch_size < 1:
-            raise ConfigError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
-        if n_train is not None and self.batch_size > n_train:
-            raise ConfigError(
-                f"batch_size {self.batch_size} is larger than the training set ({n_train})"
-            )
-        if not _is_int(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
-            raise ConfigError(f"epochs must be an integer in 1..{MAX_EPOCHS}, got {self.epochs!r}")
-        for name in ("init_scale", "l2"):
-            v = getattr(self, name)
-            if not _is_num(v) or not math.isfinite(v) or v < 0:
-                raise ConfigError(f"{name} must be a finite number >= 0, got {v!r}")
-        if not _is_int(self.seed) or self.seed < 0:
-            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
-        if not _is_int(self.log_every) or self.log_every < 1:
-            raise ConfigError(f"log_every must be an integer >= 1, got {self.log_every!r}")
-        return self
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        """Build from a dict (unknown keys ignored, e.g. a saved model's config)."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    """Every ``log_every`` steps. loss / running_acc: means over the steps since the previous
-    StepEvent (smoother than one batch); steps_per_sec: compute time only (pauses excluded)."""
-
-    step: int
-    epoch: int
-    batch_in_epoch: int
-    loss: float
-    running_acc: float
-    steps_per_sec: float
-
-
-@dataclass(frozen=True)
-class EpochEvent:
-    """End of an epoch (1-based): full train/test loss and accuracy, compute seconds,
-    copies of W (D, C) and b (C,)."""
-
-    epoch: int
-    train_loss: float
-    train_acc: float
-    test_loss: float
-    test_acc: float
-    seconds: float
-    W: np.ndarray = field(repr=False)
-    b: np.ndarray = field(repr=False)
-    step: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The numbers without the weights (for history tables / JSON)."""
-        return {
-            "epoch": self.epoch,
-            "step": self.step,
-            "train_loss": self.train_loss,
-            "train_acc": self.train_acc,
-            "test_loss": self.test_loss,
-            "test_acc": self.test_acc,
-            "seconds": self.seconds,
-        }
-
-
-@dataclass(frozen=True)
-class DoneEvent:
-    """The run ended: reason is FINISHED, STOPPED or DIVERGED."""
-
-    reason: RunStatus
-    message: str
-
-
-Event = StepEvent | EpochEvent | DoneEvent
-
-
-@dataclass(frozen=True)
-class TrainerProgress:
-    """Where a run is, all fields from the same moment between two steps (so they agree).
-
-    history: one ``EpochEvent.to_dict()`` per finished epoch; snapshots: (epoch, W (D, C),
-    b (C,)) as kept by the trainer's ``keep_snapshots`` (empty unless asked for)."""
-
-    status: RunStatus
-    message: str
-    global_step: int
-    epoch: int
-    batch_in_epoch: int
-    steps_per_epoch: int
-    total_steps: int
-    seconds: float
-    last_batch_loss: float | None
-    history: tuple[dict[str, Any], ...]
-    snapshots: tuple[tuple[int, np.ndarray, np.ndarray], ...] = ()
-
-    @property
-    def fraction_done(self) -> float:
-        return min(1.0, self.global_step / max(1, self.total_steps))
-
-
-# --------------------------------------------------------------------------------------------
-# BLAS thread pinning
-# --------------------------------------------------------------------------------------------
-
-_controller = None
-_controller_lock = threading.Lock()
-
-
-def _one_blas_thread():
-    """Context manager limiting BLAS to 1 thread. The ThreadpoolController is built once:
-    building it scans loaded libraries (~0.2 ms), too slow to do per step; limit() is ~6 us."""
-    global _controller
-    if _controller is None:
-        with _controller_lock:
-            if _controller is None:
-                from threadpoolctl import ThreadpoolController
-
-                _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
 
 
 # --------------------------------------------------------------------------------------------
 # Trainer
 # --------------------------------------------------------------------------------------------
-
-
-def _unpack_data(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    if hasattr(data, "train_images"):
-        arrays = (data.train_images, data.train_labels, data.test_images, data.test_labels)
-    else:
-        try:
-            arrays = tuple(data)
-        except TypeError:
-            raise TypeError(
-                "data must be a Dataset or (train_images, train_labels, test_images, test_labels)"
-            ) from None
-        if len(arrays) != 4:
-            raise TypeError(
-                "data must be a Dataset or (train_images, train_labels, test_images, test_labels)"
-            )
-    out = []
-    for i, (name, arr) in enumerate(
-        zip(("train_images", "train_labels", "test_images", "test_labels"), arrays, strict=True)
-    ):
-        arr = np.asarray(arr)
-        if i % 2 == 0:
-            if arr.ndim == 3:
-                arr = arr.reshape(len(arr), -1)
-            if arr.dtype != np.uint8 or arr.ndim != 2 or len(arr) == 0:
-                raise ValueError(
-                    f"{name} must be non-empty uint8 (N, D), got {arr.dtype} {arr.shape}"
-                )
-            # C order keeps each row contiguous for the per-batch gather.
-            arr = np.ascontiguousarray(arr)
-        else:
-            if not np.issubdtype(arr.dtype, np.integer) or arr.shape != (len(out[-1]),):
-                raise ValueError(f"{name} must be integers of shape ({len(out[-1])},)")
-            arr = arr.astype(np.intp, copy=False)
-        out.append(arr)
-    if out[0].shape[1] != out[2].shape[1]:
-        raise ValueError(f"train and test images differ in width: {out[0].shape} vs {out[2].shape}")
-    return tuple(out)
 
 
 class Trainer:
@@ -324,7 +105,7 @@ class Trainer:
         if data is None:
             raise TypeError("Trainer needs training data (a Dataset or a 4-tuple of arrays)")
         self.config = config = (config or TrainConfig()).validate()
-        Xtr, ytr, Xte, yte = _unpack_data(data)
+        Xtr, ytr, Xte, yte = training_arrays(data)
         config.validate(n_train=len(Xtr))
         # C = 10 (the app's classes) unless the dataset names its classes.
         n_classes = len(getattr(data, "class_names", ()) or ()) or N_CLASSES
@@ -353,13 +134,7 @@ class Trainer:
         self._b_prev = self.b.copy()
 
         # Reused buffers: nothing proportional to N is allocated while training.
-        rows = min(config.batch_size, _GRAD_CHUNK)
-        self._xb_u8 = np.empty((rows, d), dtype=np.uint8)
-        self._xb_f = np.empty((rows, d), dtype=np.float32)
-        self._Z = np.empty((rows, c), dtype=np.float32)
-        self._gW = np.empty((d, c), dtype=np.float32)
-        self._gW_part = np.empty((d, c), dtype=np.float32) if config.batch_size > rows else None
-        self._gb = np.empty(c, dtype=np.float32)
+        self._gradient = BatchGradient(Xtr, ytr, c, config.batch_size)
         self._eval_buf = np.empty((min(EVAL_CHUNK, max(n, len(Xte))), d), dtype=np.float32)
         self._perm: np.ndarray | None = None
 
@@ -378,13 +153,9 @@ class Trainer:
         self._published: tuple = ()
         # Weights at the end of the last finished epoch: what `model` gives, with its metrics.
         self._epoch_end_weights: tuple[np.ndarray, np.ndarray] | None = None
-        # Loss of the latest minibatch (StepEvents average over log_every steps).
+        # Cross-entropy of the latest minibatch (StepEvents average over log_every steps).
         self.last_batch_loss: float | None = None
-        self._win_loss = 0.0
-        self._win_correct = 0
-        self._win_seen = 0
-        self._win_steps = 0
-        self._win_time = 0.0
+        self._reset_window()
         self._epoch_time = 0.0
         self.seconds = 0.0  # total compute time
         self._publish()
@@ -451,7 +222,7 @@ class Trainer:
     def step(self) -> list[Event]:
         """Run one minibatch. Returns the events it produced: maybe a StepEvent, an
         EpochEvent at the end of an epoch, a DoneEvent when the run ends. [] once done."""
-        with _one_blas_thread():
+        with one_blas_thread():
             return self._step()
 
     def __iter__(self) -> Iterator[Event]:
@@ -462,7 +233,7 @@ class Trainer:
                     yield self.done_event
                 return
             # Hold the BLAS limit across the (event-free) steps between two events.
-            with _one_blas_thread():
+            with one_blas_thread():
                 events: list[Event] = []
                 while not events and not self.done:
                     events = self._step()
@@ -491,6 +262,11 @@ class Trainer:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _reset_window(self) -> None:
+        """Start a new StepEvent window: the sums its means are computed from."""
+        self._win_loss = self._win_time = 0.0
+        self._win_correct = self._win_seen = self._win_steps = 0
+
     def _finish(self, reason: RunStatus, message: str) -> DoneEvent:
         self.status = reason
         self.done_event = DoneEvent(reason, message)
@@ -509,44 +285,6 @@ class Trainer:
             self.seconds += dt
             self._publish()
             return events
-
-    def _batch_grad(self, idx: np.ndarray) -> tuple[float, int]:
-        """Loss sum, correct count and gradient (self._gW, self._gb, both scaled by 1/B
-        but *not* by 1/255 for W) for the batch rows ``idx`` (B,)."""
-        B = len(idx)
-        rows = len(self._xb_u8)
-        loss_sum = 0.0
-        correct = 0
-        W, b = self.W, self.b
-        for k, start in enumerate(range(0, B, rows)):
-            sub = idx[start : start + rows]
-            m = len(sub)
-            xu8, xf, Z = self._xb_u8[:m], self._xb_f[:m], self._Z[:m]
-            np.take(self._Xtr, sub, axis=0, out=xu8)  # gather into a reused buffer
-            np.copyto(xf, xu8, casting="unsafe")  # uint8 -> float32, no new array
-            y = self._ytr[sub]
-            ar = np.arange(m)
-            np.matmul(xf, W, out=Z)
-            Z *= _INV255  # (X/255) @ W == (X @ W) / 255: the scale touches 10 columns, not 784
-            Z += b
-            correct += int(np.count_nonzero(Z.argmax(axis=1) == y))
-            Z -= Z.max(axis=1, keepdims=True)
-            zy = Z[ar, y]
-            np.exp(Z, out=Z)
-            s = Z.sum(axis=1)
-            loss_sum += float(np.sum(np.log(s, dtype=np.float64) - zy))
-            Z /= s[:, None]  # probabilities
-            Z[ar, y] -= 1.0
-            Z *= np.float32(1.0 / B)  # G = (P - onehot) / B
-            gb = Z.sum(axis=0)
-            if k == 0:
-                np.matmul(xf.T, Z, out=self._gW)
-                self._gb[...] = gb
-            else:
-                np.matmul(xf.T, Z, out=self._gW_part)
-                self._gW += self._gW_part
-                self._gb += gb
-        return loss_sum, correct
 
     def _diverged(self, what: str, step: int | None = None) -> list[Event]:
         # Roll back to the weights before the update that produced the bad loss/weights.
@@ -572,27 +310,26 @@ class Trainer:
         start = self.batch_in_epoch * cfg.batch_size
         idx = self._perm[start : start + cfg.batch_size]
         B = len(idx)
-        loss_sum, correct = self._batch_grad(idx)
-        data_loss = loss_sum / B
-        loss = data_loss
-        if cfg.l2:
-            loss += 0.5 * cfg.l2 * float(np.dot(self.W.ravel(), self.W.ravel()))
-        if not math.isfinite(loss):
-            return self._diverged(f"loss became {loss}")
+        loss_sum, correct = self._gradient.compute(self.W, self.b, idx)
+        loss = loss_sum / B  # cross-entropy only, like the epoch losses
+        l2_penalty = 0.5 * cfg.l2 * float(np.dot(self.W.ravel(), self.W.ravel())) if cfg.l2 else 0.0
+        if not math.isfinite(loss + l2_penalty):
+            return self._diverged(f"loss became {loss + l2_penalty}")
         # The threshold applies to the cross-entropy only: a huge l2 makes a big but honest
         # penalty at step 1; if it makes the weights oscillate, the cross-entropy explodes next.
-        if data_loss > DIVERGED_LOSS:
-            return self._diverged(f"loss exploded to {data_loss:.3g}")
+        if loss > DIVERGED_LOSS:
+            return self._diverged(f"loss exploded to {loss:.3g}")
 
         # SGD update, remembering the previous weights for a clean rollback.
         np.copyto(self._W_prev, self.W)
         np.copyto(self._b_prev, self.b)
         if cfg.l2:
             self.W *= np.float32(1.0 - cfg.lr * cfg.l2)  # W - lr*l2*W, gradient at the old W
-        self._gW *= np.float32(cfg.lr / 255.0)  # the folded 1/255 of the input scale
-        self.W -= self._gW
-        self._gb *= np.float32(cfg.lr)
-        self.b -= self._gb
+        grad_W, grad_b = self._gradient.grad_W, self._gradient.grad_b
+        grad_W *= np.float32(cfg.lr / 255.0)  # the folded 1/255 of the input scale
+        self.W -= grad_W
+        grad_b *= np.float32(cfg.lr)
+        self.b -= grad_b
         if not (np.isfinite(self.W).all() and np.isfinite(self.b).all()):
             return self._diverged("weights overflowed to inf/nan")
 
@@ -616,10 +353,10 @@ class Trainer:
                 loss=self._win_loss / self._win_steps,
                 running_acc=self._win_correct / self._win_seen,
                 steps_per_sec=self._win_steps / max(self._win_time, 1e-9),
+                l2_penalty=l2_penalty,
             )
             events.append(ev)
-            self._win_loss = self._win_time = 0.0
-            self._win_correct = self._win_seen = self._win_steps = 0
+            self._reset_window()
 
         if self.batch_in_epoch == self.steps_per_epoch:
             events.extend(self._end_epoch())
@@ -678,127 +415,7 @@ class Trainer:
         return events
 
 
-# --------------------------------------------------------------------------------------------
-# CLI: python -m core.train
-# --------------------------------------------------------------------------------------------
-
-
-class _CLIError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, no usage dump
-        raise _CLIError(message)
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="python -m core.train",
-        description="Train softmax regression with the notebook's schedule; writes W.npy, "
-        "b.npy and model.npz.",
-    )
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--l2", type=float, default=0.0)
-    p.add_argument("--init-scale", type=float, default=0.01)
-    p.add_argument("--dataset", default="mnist", choices=("mnist", "fashion-mnist"))
-    p.add_argument("--data-dir", default=None, help="folder with the four IDX files")
-    p.add_argument("--out", default="out", help="output folder (default: out)")
-    return p
-
-
-class _ProgressBar:
-    """A plain \\r progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, stream, total: int) -> None:
-        self.stream = stream
-        self.total = total
-        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
-        self.width = 0
-
-    def update(self, ev: StepEvent, epochs: int) -> None:
-        if not self.enabled:
-            return
-        frac = ev.step / self.total
-        filled = int(30 * frac)
-        line = (
-            f"[{'#' * filled}{'-' * (30 - filled)}] {frac:4.0%} epoch {ev.epoch}/{epochs} "
-            f"loss {ev.loss:.4f} acc {ev.running_acc:.3f} {ev.steps_per_sec:,.0f} steps/s"
-        )
-        self.width = max(self.width, len(line))
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.enabled and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point; returns the exit code (0 ok, 1 training/data error, 2 bad arguments)."""
-    prog = "core.train"
-    try:
-        args = _build_parser().parse_args(argv)
-        config = TrainConfig(
-            lr=args.lr,
-            batch_size=args.batch_size,
-            epochs=args.epochs,
-            init_scale=args.init_scale,
-            l2=args.l2,
-            seed=args.seed,
-        ).validate()
-    except (_CLIError, ConfigError) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return 2
-
-    try:
-        from core.datasets import load_dataset
-
-        ds = load_dataset(args.dataset, data_dir=args.data_dir)
-        trainer = Trainer(config, ds, source=f"{args.dataset} ({ds.source})")
-    except ConfigError as e:  # e.g. a batch larger than this dataset: still a bad argument
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as e:  # DatasetError/IDXError/ConfigError are ValueErrors
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return 1
-
-    bar = _ProgressBar(sys.stderr, trainer.total_steps)
-    last: EpochEvent | None = None
-    try:
-        for ev in trainer:
-            if isinstance(ev, StepEvent):
-                bar.update(ev, config.epochs)
-            elif isinstance(ev, EpochEvent):
-                bar.clear()
-                last = ev
-                # The notebook's line (its rounds were numbered from 0).
-                print(f"round {ev.epoch - 1}: loss={ev.train_loss:.4f}, acc={ev.train_acc:.4f}")
-                sys.stdout.flush()
-    except KeyboardInterrupt:
-        bar.clear()
-        print(f"{prog}: interrupted at step {trainer.global_step}; nothing saved", file=sys.stderr)
-        return 130
-    bar.clear()
-    if trainer.status != RunStatus.FINISHED or last is None:
-        print(f"{prog}: error: {trainer.done_event.message}; nothing saved", file=sys.stderr)
-        return 1
-    print(f"test result: loss: {last.test_loss:.4f}, acc: {last.test_acc:.4f}")
-    try:
-        model = trainer.model
-        out = Path(args.out)
-        model.save(out / "model.npz")
-        model.export_notebook(out)
-    except OSError as e:
-        print(f"{prog}: error: cannot write to {args.out}: {e.strerror or e}", file=sys.stderr)
-        return 1
-    print(f"saved {out / 'W.npy'}, {out / 'b.npy'}, {out / 'model.npz'}", file=sys.stderr)
-    return 0
-
-
 if __name__ == "__main__":
+    from core.cli import main
+
     sys.exit(main())

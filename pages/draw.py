@@ -11,31 +11,27 @@ from ui import state
 from ui.charts import NO_TOOLBAR, class_bar_figure, logit_parts_figure
 from ui.figures import heatmap28
 from ui.images import image_grid_html, png_data_uri
-from ui.page import dataset_or_stop, start_page, with_article
+from ui.nav import DRAW
+from ui.page import dataset_or_stop, model_or_stop, start_page, with_article
 
 CANVAS_PX = 280
 SOURCE_DRAW, SOURCE_TEST = "Draw it myself", "A test image by index"
 
-start_page()
-st.title("✏️ Draw a digit")
+start_page(DRAW)
 st.markdown(
     "Draw a digit with the mouse (or a finger). It is cropped, scaled and centred the way the "
     "MNIST digits were made, then the current model scores it: every pixel votes for or against "
     "each digit through its weight."
 )
 
-entry = state.current_model()
-if entry is None:
-    st.info("There is no model to predict with yet.")
-    st.page_link("pages/train.py", label="Train one on the Train page", icon="🏋️")
-    st.stop()
+entry = model_or_stop("There is no model to predict with yet.")
 if entry.dataset != "mnist":
     st.warning(
         f"The current model ({entry.name}) was trained on {entry.dataset}: it knows clothes, "
         "not digits. Pick an MNIST model in the sidebar for drawings."
     )
 mnist = dataset_or_stop("mnist")
-class_names = entry.model.classes or mnist.class_names
+class_names = entry.class_names
 
 
 def _percent(p: float) -> str:

@@ -4,23 +4,18 @@ import numpy as np
 import streamlit as st
 
 from ui import state
-from ui.charts import NO_TOOLBAR
+from ui.charts import NO_TOOLBAR, class_distribution_figure, pca_figure, pixel_histogram_figure
 from ui.dataset_stats import dataset_stats, pca_projection
-from ui.figures import (
-    class_distribution_figure,
-    heatmap28,
-    pca_figure,
-    pixel_histogram_figure,
-)
+from ui.figures import heatmap28
 from ui.images import image_grid_html
+from ui.nav import EXPLORE
 from ui.page import dataset_or_stop, start_page
 
-start_page()
+start_page(EXPLORE)
 
 PER_PAGE = 50
 ALL = -1
 
-st.title("🔍 Explore the data")
 st.markdown(
     "Before training anything, look at what the model will see: every image is 28×28 = 784 grey "
     "pixels, and the classifier knows nothing else about it. Browse the images, check that the "

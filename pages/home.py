@@ -2,12 +2,13 @@
 
 import streamlit as st
 
+from ui.nav import APP_ICON, APP_TITLE, DRAW, EXPLORE, TRAIN, WEIGHTS
 from ui.page import start_page
 from ui.state import current_model
 
 start_page()
 
-st.title("🔢 MNIST Softmax Lab")
+st.title(f"{APP_ICON} {APP_TITLE}")
 st.markdown(
     "See how the simplest neural classifier — **softmax regression**, one 784×10 weight matrix "
     "and a bias — learns to read handwritten digits. Everything runs on NumPy in this process: "
@@ -19,16 +20,11 @@ if entry is not None and entry.test_acc is not None:
     st.caption(f"Current model: {entry.name} — {entry.test_acc:.2%} on the 10,000 test digits.")
 
 # Short link labels with the explanation underneath: long labels are cut off in a link.
-PAGES = [
-    ("pages/explore.py", "Explore the data", "🔍", "70,000 digits, their averages and spread"),
-    ("pages/train.py", "Train", "🏋️", "a model, live: loss, accuracy and weights move"),
-    ("pages/weights.py", "Weights", "🧩", "the ten 28×28 templates the model learned"),
-    ("pages/draw.py", "Draw a digit", "✏️", "and see which pixels vote for which class"),
-]
-for column, (path, label, icon, what) in zip(st.columns(4), PAGES, strict=True):
+LINKED = (EXPLORE, TRAIN, WEIGHTS, DRAW)
+for column, page in zip(st.columns(len(LINKED)), LINKED, strict=True):
     with column:
-        st.page_link(path, label=f"**{label}**", icon=icon)
-        st.caption(what)
+        st.page_link(page.path, label=f"**{page.title}**", icon=page.icon)
+        st.caption(page.blurb)
 
 st.subheader("The model in four lines")
 # Comments above the lines, not beside them: a phone shows about 34 characters of code.

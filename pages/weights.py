@@ -4,41 +4,32 @@ how the templates formed during training."""
 import numpy as np
 import streamlit as st
 
-from core.datasets import CLASS_NAMES, DatasetError
+from core.datasets import DATASET_TITLES, DatasetError
 from ui import state
-from ui.charts import NO_TOOLBAR
+from ui.charts import NO_TOOLBAR, bias_figure
 from ui.dataset_stats import dataset_stats
-from ui.figures import bias_figure, heatmap28, templates_figure
+from ui.figures import heatmap28, templates_figure
 from ui.loaders import load_shared_dataset
-from ui.page import start_page, with_article
+from ui.nav import TRAIN, WEIGHTS
+from ui.page import model_or_stop, start_page, with_article
 from ui.state import MAX_MODELS_WITH_SNAPSHOTS
 
-start_page()
-
-st.title("🧩 Weights")
+start_page(WEIGHTS)
 st.markdown(
     "A linear model sees each image only through ten **templates**: W[:, k] gives every pixel a "
     "weight for class k. Ink on a red pixel is evidence *for* the class, ink on a blue pixel "
     "evidence *against* it; white pixels do not matter."
 )
 
-entry = state.current_model()
-if entry is None:
-    st.info(
-        "There is no model yet. Train one (it takes about a minute) or upload one in the sidebar."
-    )
-    st.page_link("pages/train.py", label="Train a model", icon="🏋️")
-    st.stop()
+entry = model_or_stop(
+    "There is no model yet. Train one (it takes about a minute) or upload one in the sidebar."
+)
 
 model = entry.model
 W = np.asarray(model.W, dtype=np.float32)  # (784, C)
 b = np.asarray(model.b, dtype=np.float32)  # (C,)
 n_classes = W.shape[1]
-class_names = tuple(
-    model.classes or CLASS_NAMES.get(entry.dataset) or [str(k) for k in range(n_classes)]
-)
-if len(class_names) != n_classes:
-    class_names = tuple(str(k) for k in range(n_classes))
+class_names = entry.class_names
 
 try:
     dataset = load_shared_dataset(entry.dataset)
@@ -50,7 +41,7 @@ except DatasetError as err:
 acc = "" if entry.test_acc is None else f", {entry.test_acc:.2%} test accuracy"
 st.caption(
     f"Model: **{entry.name}** ({state.ORIGIN_TEXT[entry.origin].lower()}, "
-    f"{state.DATASET_TITLES[entry.dataset]}{acc})."
+    f"{DATASET_TITLES[entry.dataset]}{acc})."
 )
 
 with st.expander("The maths: how templates turn into a prediction"):
@@ -173,7 +164,7 @@ if not snapshots:
         f"**{entry.name}** has no per-epoch snapshots: {why}. "
         "Train a model to watch its templates emerge epoch by epoch."
     )
-    st.page_link("pages/train.py", label="Go to the Train page", icon="🏋️")
+    st.page_link(TRAIN.path, label="Go to the Train page", icon=TRAIN.icon)
 else:
     epochs = [int(epoch) for epoch, _, _ in snapshots]  # 1-based: epochs completed
     # One scale for every epoch, so growing weights show as deepening colours.

@@ -229,16 +229,13 @@ def test_pca_rejects_bad_input(images, n_components, message):
         pca(images, n_components)
 
 
-def test_real_mnist_means_and_pca_look_sane():
-    from core.datasets import load_dataset
-
-    dataset = load_dataset("mnist")
-    means = mean_images(dataset.test_images, dataset.test_labels, dataset.n_classes)
+def test_real_mnist_means_and_pca_look_sane(mnist):
+    means = mean_images(mnist.test_images, mnist.test_labels, mnist.n_classes)
     # Class means are distinct blurry digits: each test image's nearest class mean is usually
     # its own class (a classic ~80% "nearest centroid" baseline).
-    images = dataset.test_images[:2000].astype(np.float32) / 255
+    images = mnist.test_images[:2000].astype(np.float32) / 255
     distances = ((images[:, None, :] - means[None]) ** 2).sum(axis=2)
-    accuracy = (distances.argmin(axis=1) == dataset.test_labels[:2000]).mean()
+    accuracy = (distances.argmin(axis=1) == mnist.test_labels[:2000]).mean()
     assert accuracy > 0.75
-    _, ratio = pca_2d(dataset.test_images, np.random.default_rng(0), max_samples=2000)
+    _, ratio = pca_2d(mnist.test_images, np.random.default_rng(0), max_samples=2000)
     assert 0.05 < ratio[1] <= ratio[0] < 0.2  # MNIST: ~10% and ~7%

@@ -3,79 +3,30 @@
 from __future__ import annotations
 
 import io
-import threading
 import time
-from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from streamlit.runtime.caching.cache_resource_api import clear_session_cache
-from streamlit.testing.v1 import AppTest
 
 from core.datasets import load_dataset
 from core.model import SoftmaxRegression
 from core.preprocess import digit_to_canvas
+from tests.apptest_helpers import (
+    PAGE_PATHS,
+    click,
+    form_values,
+    headline,
+    progress_text,
+    rerun_until,
+    train_page,
+    wait_for_runs,
+)
 from ui import state
 from ui.sidebar import notebook_zip
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-# AppTest runs every test's app in one fixed session; resources scoped to it outlive an AppTest.
-APPTEST_SESSION_ID = "test session id"
-PAGES = ["pages/home.py", "pages/explore.py", "pages/train.py", "pages/weights.py", "pages/draw.py"]
+from ui.train_form import LABELS
 
 
-@pytest.fixture
-def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    yield at
-    # End the session as a closed tab would: its runs must stop (and no thread outlive it).
-    clear_session_cache(APPTEST_SESSION_ID)
-    assert not [t for t in threading.enumerate() if t.name.startswith("train-")]
-
-
-def train_page(at: AppTest, live: bool = False, **settings) -> AppTest:
-    """The Train page with the given settings typed in. Live view is off unless `live`: on, the
-    page's script run follows a run to its end, so a test could not click while it trains."""
-    at.switch_page("pages/train.py").run()
-    at.toggle(key=state.LIVE_VIEW).set_value(live)
-    labels = {
-        "lr": "Learning rate",
-        "batch_size": "Batch size",
-        "epochs": "Epochs",
-        "init_scale": "Init scale",
-        "l2": "L2 weight decay",
-        "seed": "Seed",
-    }
-    for name, value in settings.items():
-        next(n for n in at.number_input if n.label == labels[name]).set_value(value)
-    return at
-
-
-def click(at: AppTest, label_part: str) -> AppTest:
-    next(b for b in at.button if label_part in b.label).click().run()
-    assert not at.exception
-    return at
-
-
-def wait_for_runs(at: AppTest, count: int, timeout: float = 60) -> AppTest:
-    """Rerun (as clicks would, with Live view off) until `count` runs have landed."""
-    deadline = time.monotonic() + timeout
-    while len(at.session_state[state.RUNS]) < count:
-        assert time.monotonic() < deadline, "the run did not finish in time"
-        time.sleep(0.2)
-        at.run()
-    assert not at.exception
-    return at
-
-
-def progress_text(at: AppTest) -> str:
-    return " ".join(p.proto.text for p in at.get("progress"))
-
-
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGE_PATHS)
 def test_every_page_renders_without_exception(app, page):
     app.switch_page(page).run()
     assert not app.exception
@@ -119,16 +70,14 @@ def test_pause_resume_and_stop(app):
     train_page(app, epochs=100)
     click(app, "Start training")
     click(app, "Pause")
-    time.sleep(0.3)
-    app.run()
+    rerun_until(app, lambda at: "Paused" in progress_text(at), what="the paused run")
     assert "Paused" in progress_text(app)
     first = progress_text(app)
-    time.sleep(0.5)
+    time.sleep(0.5)  # long enough for a run that went on to take steps
     app.run()
     assert progress_text(app) == first, "a paused run does not advance"
     click(app, "Resume")
-    time.sleep(0.5)
-    app.run()
+    rerun_until(app, lambda at: "Running" in progress_text(at), what="the resumed run")
     assert "Running" in progress_text(app)
     click(app, "Stop")
     wait_for_runs(app, 1)
@@ -216,26 +165,6 @@ def test_an_npz_with_a_pickled_object_is_refused(app):
     assert app.session_state[state.CURRENT_MODEL] == state.DEFAULT_MODEL_NAME
 
 
-@pytest.fixture
-def canvas(app, monkeypatch):
-    """Replace the canvas component with one that 'returns' the image the test sets."""
-    # The component registers itself only inside a Streamlit runtime: let the page import it.
-    app.switch_page("pages/draw.py").run()
-    import streamlit_drawable_canvas
-
-    drawn = SimpleNamespace(image=None)
-
-    def fake_canvas(**kwargs):
-        return SimpleNamespace(image_data=drawn.image, json_data=None)
-
-    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", fake_canvas)
-    return drawn
-
-
-def headline(at: AppTest) -> str:
-    return " ".join(m.value for m in at.markdown if m.value.startswith("### "))
-
-
 def test_an_empty_canvas_shows_a_hint_not_a_prediction(app, canvas):
     canvas.image = np.zeros((280, 280, 4), dtype=np.uint8)
     canvas.image[..., 3] = 255
@@ -293,7 +222,7 @@ def test_a_double_click_on_start_keeps_the_first_run(app):
     assert app.session_state[state.RUNS] == [], "the first run was stopped for a replay of it"
     assert "Running" in progress_text(app) or "Queued" in progress_text(app)
     # Other settings: a new run, and the first stays in the history.
-    next(n for n in app.number_input if n.label == "Seed").set_value(7)
+    next(n for n in app.number_input if n.label == LABELS["seed"]).set_value(7)
     click(app, "Start training")
     assert [r.name for r in app.session_state[state.RUNS]] == ["Run 1"]
     click(app, "Reset")
@@ -308,7 +237,7 @@ def test_one_step_shows_the_minibatch_loss_of_that_step(app):
     assert "left" not in progress_text(app), "no ETA while paused"
 
 
-def test_results_follow_the_dataset_shown(app):
+def test_results_follow_the_dataset_shown(app, needs_fashion_mnist):
     train_page(app, epochs=1)
     click(app, "Start training")
     wait_for_runs(app, 1)
@@ -319,17 +248,13 @@ def test_results_follow_the_dataset_shown(app):
 
 
 NOTEBOOK_FORM = {
-    "Learning rate": 0.1,
-    "Batch size": 128,
-    "Epochs": 20,
-    "Init scale": 0.01,
-    "L2 weight decay": 0.0,
-    "Seed": 0,
+    LABELS["lr"]: 0.1,
+    LABELS["batch_size"]: 128,
+    LABELS["epochs"]: 20,
+    LABELS["init_scale"]: 0.01,
+    LABELS["l2"]: 0.0,
+    LABELS["seed"]: 0,
 }
-
-
-def form_values(at: AppTest) -> dict:
-    return {n.label: n.value for n in at.number_input}
 
 
 def test_reset_restores_the_notebook_settings_during_a_run_and_before_any(app):

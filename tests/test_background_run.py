@@ -12,9 +12,11 @@ import time
 import numpy as np
 import pytest
 
-from core.train import TrainConfig
-from tests.test_hosted import tiny_dataset
-from ui.training import PAUSED, BackgroundRun, RunView, TrainingSlots
+from core.train import RunStatus, TrainConfig
+from tests.apptest_helpers import tiny_dataset, wait_until
+from ui.background import BackgroundRun, RunView, TrainingSlots
+
+PAUSED = RunStatus.PAUSED
 
 
 def _run(paused: bool = False) -> BackgroundRun:
@@ -28,18 +30,15 @@ def _run(paused: bool = False) -> BackgroundRun:
 def test_pause_returns_with_the_thread_held_between_steps():
     run = _run()
     try:
-        deadline = time.monotonic() + 10
-        while run.view().global_step < 50:
-            assert time.monotonic() < deadline, "the run did not start"
-            time.sleep(0.01)
+        wait_until(lambda: run.view().global_step >= 50, what="the run to start")
         for _ in range(5):  # pause repeatedly: each time the count must already stand still
             run.pause()
             view = run.view()
             assert view.status == PAUSED
-            time.sleep(0.2)
+            time.sleep(0.2)  # time enough for a run that went on to take steps
             assert run.view().global_step == view.global_step, "it moved after pause() returned"
             run.resume()
-            time.sleep(0.05)
+            wait_until(lambda v=view: run.view().global_step > v.global_step, what="a step")
     finally:
         run.stop()
         run.join(5)
@@ -53,7 +52,7 @@ def test_step_once_returns_after_its_step():
             run.step_once()
             assert run.view().global_step == expected
             assert run.view().last_batch_loss is not None
-        time.sleep(0.2)
+        time.sleep(0.2)  # time enough for a run that went on to take steps
         assert run.view().global_step == 3, "a paused run takes no step of its own"
     finally:
         run.stop()
@@ -65,10 +64,11 @@ def test_a_stopped_run_gives_the_model_of_its_last_epoch_labelled_stopped():
     data = tiny_dataset()
     run = _run()
     try:
-        deadline = time.monotonic() + 20
-        while not run.view().history or run.view().global_step % len(data.train_labels) < 10:
-            assert time.monotonic() < deadline, "no epoch ended"
-            time.sleep(0.01)
+        wait_until(
+            lambda: run.view().history and run.view().global_step % len(data.train_labels) >= 10,
+            timeout=20,
+            what="an epoch to end",
+        )
     finally:
         run.stop()
         run.join(5)
@@ -87,7 +87,7 @@ def _view(**progress) -> RunView:
         name="t",
         config=TrainConfig(),
         dataset="tiny",
-        status="running",
+        status=RunStatus.RUNNING,
         message="",
         global_step=0,
         total_steps=3000,
@@ -110,5 +110,5 @@ def test_the_time_left_follows_the_average_pace_not_the_last_half_second():
         assert view.eta_seconds == pytest.approx(4.0)
     # In the first second, the window's speed is all there is.
     assert _view(global_step=100, elapsed=0.2, steps_per_sec=500.0).eta_seconds == 5.8
-    assert _view(status="paused", global_step=1000, elapsed=2.0).eta_seconds is None
+    assert _view(status=RunStatus.PAUSED, global_step=1000, elapsed=2.0).eta_seconds is None
     assert _view().eta_seconds is None

@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.cli import ProgressBar, main
+from core.idx import write_idx
 from core.model import SoftmaxRegression
-from core.train import StepEvent, _ProgressBar, main
+from core.train import StepEvent
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,11 +36,12 @@ def test_one_epoch_on_shipped_mnist(tmp_path):
     out = tmp_path / "run"
     r = _cli("--epochs", "1", "--out", str(out))
     assert r.returncode == 0, r.stderr
+    # The notebook's lines: rounds numbered from 1, a blank line, six decimals and a full stop.
     lines = r.stdout.splitlines()
-    assert len(lines) == 2
-    m = re.fullmatch(r"round 0: loss=(\d\.\d{4}), acc=(\d\.\d{4})", lines[0])
+    assert len(lines) == 3 and lines[1] == ""
+    m = re.fullmatch(r"round 1: loss=(\d\.\d{4}), acc=(\d\.\d{4})", lines[0])
     assert m and float(m[2]) > 0.85
-    t = re.fullmatch(r"test result: loss: (\d\.\d{4}), acc: (\d\.\d{4})", lines[1])
+    t = re.fullmatch(r"test result: loss: (\d\.\d{6}), acc: (\d\.\d{6})\.", lines[2])
     assert t and float(t[2]) > 0.85
     assert "\r" not in r.stderr  # no progress bar when stderr is not a terminal
     assert "Traceback" not in r.stderr
@@ -47,7 +50,31 @@ def test_one_epoch_on_shipped_mnist(tmp_path):
     model = SoftmaxRegression.load(out / "model.npz")
     np.testing.assert_array_equal(model.W, W)
     assert model.config["epochs"] == 1 and model.config["lr"] == 0.1
-    assert model.metrics["test_acc"] == pytest.approx(float(t[2]), abs=1e-4)
+    assert model.metrics["test_acc"] == pytest.approx(float(t[2]), abs=1e-6)
+
+
+def test_prints_the_notebooks_lines_rounds_numbered_from_1(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    data = tmp_path / "tiny"
+    data.mkdir()
+    for stem, n in (("train", 120), ("t10k", 40)):
+        write_idx(rng.integers(0, 256, (n, 28, 28), np.uint8), data / f"{stem}-images-idx3-ubyte")
+        write_idx(rng.integers(0, 10, n, dtype=np.uint8), data / f"{stem}-labels-idx1-ubyte")
+    out = tmp_path / "o"
+    args = ["--data-dir", str(data), "--epochs", "3", "--batch-size", "40", "--out", str(out)]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heads = [line.split(":")[0] for line in lines]
+    assert heads == ["round 1", "round 2", "round 3", "", "test result"]
+    for line in lines[:3]:
+        assert re.fullmatch(r"round \d: loss=\d+\.\d{4}, acc=\d\.\d{4}", line), line
+    metrics = SoftmaxRegression.load(out / "model.npz").metrics
+    assert lines[2] == (
+        f"round 3: loss={metrics['train_loss']:.4f}, acc={metrics['train_acc']:.4f}"
+    )
+    assert lines[4] == (
+        f"test result: loss: {metrics['test_loss']:.6f}, acc: {metrics['test_acc']:.6f}."
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,7 +149,7 @@ def test_progress_bar_only_on_a_terminal():
     )
     tty, pipe = TTY(), io.StringIO()
     for stream in (tty, pipe):
-        bar = _ProgressBar(stream, total=100)
+        bar = ProgressBar(stream, total=100)
         bar.update(ev, epochs=20)
         bar.clear()
     assert pipe.getvalue() == ""

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import datasets
+from core import datasets, download
 from core.datasets import (
     CLASS_NAMES,
     DATASET_NAMES,
@@ -37,7 +37,6 @@ MNIST_MD5_AFTER_GUNZIP = {
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
-FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MD5_AFTER_GUNZIP = {
     "train-images-idx3-ubyte.gz": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
     "train-labels-idx1-ubyte.gz": "9018921c3c673c538a1fc5bad174d6f9",
@@ -46,15 +45,8 @@ FASHION_MD5_AFTER_GUNZIP = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    """Never look at (or fill) the real ~/.cache from a test."""
-    monkeypatch.setattr(datasets, "CACHE_ROOT", tmp_path / "cache")
-
-
-@pytest.fixture(scope="module")
-def mnist() -> Dataset:
-    return load_dataset("mnist")
+# Never look at (or fill) the real ~/.cache from a test.
+pytestmark = pytest.mark.usefixtures("private_dataset_cache")
 
 
 def _md5_after_gunzip(path: Path) -> str:
@@ -135,16 +127,10 @@ def test_mnist_missing_everywhere_says_how_to_get_it(tmp_path, monkeypatch):
 # Fashion-MNIST from the Debian package
 
 
-def test_fashion_mnist_loads_from_the_debian_package():
-    if not FASHION_DIR.is_dir():
-        # Not installed here (CI installs it): then the loader must say how to get it.
-        assert not dataset_available("fashion-mnist")
-        with pytest.raises(DatasetError, match="apt-get install dataset-fashion-mnist"):
-            load_dataset("fashion-mnist")
-        return
+def test_fashion_mnist_loads_from_the_debian_package(needs_fashion_mnist):
     assert dataset_available("fashion-mnist")
     fashion = load_dataset("fashion-mnist")
-    assert fashion.source.endswith(f"({FASHION_DIR})")
+    assert fashion.source.endswith(f"({needs_fashion_mnist})")
     assert fashion.train_images.shape == (60000, 784)
     assert fashion.test_images.shape == (10000, 784)
     assert fashion.class_names == CLASS_NAMES["fashion-mnist"]
@@ -158,9 +144,12 @@ def test_fashion_mnist_loads_from_the_debian_package():
 @pytest.mark.parametrize("filename", list(FASHION_MD5_AFTER_GUNZIP))
 def test_fashion_checksums_are_the_published_ones(filename):
     expected = FASHION_MD5_AFTER_GUNZIP[filename]
-    assert datasets.MD5_DECOMPRESSED["fashion-mnist"][filename.removesuffix(".gz")] == expected
-    if FASHION_DIR.is_dir():  # and the Debian copy has exactly that content
-        assert _md5_after_gunzip(FASHION_DIR / filename) == expected
+    assert download.MD5_DECOMPRESSED["fashion-mnist"][filename.removesuffix(".gz")] == expected
+
+
+@pytest.mark.parametrize("filename", list(FASHION_MD5_AFTER_GUNZIP))
+def test_the_debian_fashion_mnist_has_the_published_content(filename, needs_fashion_mnist):
+    assert _md5_after_gunzip(needs_fashion_mnist / filename) == FASHION_MD5_AFTER_GUNZIP[filename]
 
 
 def test_fashion_mnist_missing(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""core.datasets.download_dataset against a local http.server on 127.0.0.1 only.
+"""core.download.download_dataset against a local http.server on 127.0.0.1 only.
 
 The server (a thread in this process) serves the shipped MNIST .gz files as the "good" mirror,
 plus corrupt, truncated and missing variants. "Offline" is a port nobody listens on. No test
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from core import datasets
-from core.datasets import DatasetError, download_dataset, load_dataset
+from core import datasets, download
+from core.datasets import DatasetError, load_dataset
+from core.download import download_dataset
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "mnist"
 FILES = {path.name: path.read_bytes() for path in SHIPPED.glob("*.gz")}
@@ -84,12 +85,11 @@ def _refused_url() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_public_hosts(tmp_path, monkeypatch):
+def _no_public_hosts(private_dataset_cache, monkeypatch):
     """Mirrors point at a refused local port, the cache is private, proxies are off."""
     refused = _refused_url()
-    monkeypatch.setitem(datasets.MIRRORS, "mnist", (refused,))
-    monkeypatch.setitem(datasets.MIRRORS, "fashion-mnist", (refused,))
-    monkeypatch.setattr(datasets, "CACHE_ROOT", tmp_path / "cache")
+    monkeypatch.setitem(download.MIRRORS, "mnist", (refused,))
+    monkeypatch.setitem(download.MIRRORS, "fashion-mnist", (refused,))
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     _MirrorHandler.requests.clear()
@@ -145,7 +145,7 @@ def test_default_cache_dir_and_default_load(server, monkeypatch):
 
 def test_falls_back_to_the_next_mirror(server, tmp_path, monkeypatch):
     monkeypatch.setitem(
-        datasets.MIRRORS, "mnist", (_refused_url(), f"{server}/corrupt/", f"{server}/good/")
+        download.MIRRORS, "mnist", (_refused_url(), f"{server}/corrupt/", f"{server}/good/")
     )
     download_dataset("mnist", tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)

@@ -1,9 +1,10 @@
-"""ui.figures: pure builders, checked on the figure objects (no Streamlit, no browser)."""
+"""ui.figures (heatmaps) and ui.charts' dataset charts: pure builders, checked on the figure
+objects (no Streamlit, no browser)."""
 
 import numpy as np
 import pytest
 
-from ui import figures
+from ui import charts, figures
 
 DIGITS = tuple(str(k) for k in range(10))
 
@@ -27,21 +28,19 @@ def test_grid_shape():
     assert figures.grid_shape(50, 10) == (5, 10)
 
 
-def test_tile_layout_places_every_image_once_with_nan_gutters():
-    imgs = _images(13).reshape(13, 28, 28)
+def test_tile_layout_places_every_tile_below_its_title_band_without_overlap():
     band, gap = 6, 2
     grid = figures.TileLayout(13, 5, band, gap)
-    canvas = grid.paint(imgs, np.nan, np.float32)
     rows, cols = 3, 5
-    assert canvas.shape == (rows * (28 + band), cols * (28 + gap) - gap)
-    assert canvas.dtype == np.float32
+    assert (grid.height, grid.width) == (rows * (28 + band), cols * (28 + gap) - gap)
+    covered = np.zeros((grid.height, grid.width), dtype=int)
     for k in range(13):
         y, x = grid.origin(k)
-        np.testing.assert_array_equal(canvas[y : y + 28, x : x + 28], imgs[k])
-    # Everything not covered by a tile is NaN: 13 tiles of 784 pixels are finite.
-    assert np.isfinite(canvas).sum() == 13 * 784
+        covered[y : y + 28, x : x + 28] += 1
+    # Every tile lies on the canvas, none overlaps another: 13 tiles of 784 pixels each.
+    assert covered.max() == 1 and covered.sum() == 13 * 784
     # The title band above the first row is empty.
-    assert np.isnan(canvas[:band]).all()
+    assert not covered[:band].any()
 
 
 def test_as_images_accepts_flat_square_and_single():
@@ -145,7 +144,7 @@ def test_confusion_cell_from_selection():
 def test_class_distribution_figure_shares():
     train = np.full(10, 6000)
     test = np.arange(1, 11) * 100
-    fig = figures.class_distribution_figure(train, test, DIGITS)
+    fig = charts.class_distribution_figure(train, test, DIGITS)
     assert len(fig.data) == 2
     np.testing.assert_allclose(np.asarray(fig.data[0].y).sum(), 1.0)
     np.testing.assert_allclose(np.asarray(fig.data[1].y), test / test.sum())
@@ -155,34 +154,34 @@ def test_class_distribution_figure_shares():
 def test_pixel_histogram_figure_with_and_without_edges():
     counts = np.array([90, 5, 3, 2])
     edges = np.linspace(0, 1, 5)
-    fig = figures.pixel_histogram_figure(counts, edges)
+    fig = charts.pixel_histogram_figure(counts, edges)
     np.testing.assert_allclose(np.asarray(fig.data[0].x), [0.125, 0.375, 0.625, 0.875])
     assert fig.layout.yaxis.type == "log"
-    fig = figures.pixel_histogram_figure(np.ones(256), log_y=False)
+    fig = charts.pixel_histogram_figure(np.ones(256), log_y=False)
     assert len(fig.data[0].x) == 256 and fig.layout.yaxis.type == "linear"
     with pytest.raises(ValueError, match="edges"):
-        figures.pixel_histogram_figure(counts, edges[:-1])
+        charts.pixel_histogram_figure(counts, edges[:-1])
 
 
 def test_pca_figure_one_webgl_trace_per_class():
     proj = _rng().normal(size=(300, 2)).astype(np.float32)
     labels = np.arange(300) % 10
     indices = np.arange(300) * 7
-    fig = figures.pca_figure(proj, labels, DIGITS, indices=indices)
+    fig = charts.pca_figure(proj, labels, DIGITS, indices=indices)
     assert len(fig.data) == 10
     assert all(t.type == "scattergl" for t in fig.data)
     assert sum(len(t.x) for t in fig.data) == 300
     np.testing.assert_array_equal(np.asarray(fig.data[3].customdata), indices[labels == 3])
     assert "class 3" in fig.data[3].hovertemplate
     with pytest.raises(ValueError):
-        figures.pca_figure(proj[:, :1], labels, DIGITS)
+        charts.pca_figure(proj[:, :1], labels, DIGITS)
 
 
 def test_bias_figure_colours_by_sign():
     b = np.array([1, -1, 0.5, -0.5, 0, 2, -2, 0.1, -0.1, 0.0])
-    fig = figures.bias_figure(b, DIGITS)
+    fig = charts.bias_figure(b, DIGITS)
     colours = list(fig.data[0].marker.color)
     assert colours[0] != colours[1]
     assert colours[0] == colours[2] and colours[1] == colours[3]
     with pytest.raises(ValueError):
-        figures.bias_figure(b[:9], DIGITS)
+        charts.bias_figure(b[:9], DIGITS)

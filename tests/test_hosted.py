@@ -12,6 +12,7 @@ import gzip
 import io
 import threading
 import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,49 +29,28 @@ from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 from core.datasets import load_dataset
 from core.model import MAX_MODEL_BYTES, SoftmaxRegression
 from core.preprocess import digit_to_canvas
-from core.train import MAX_EPOCHS, ConfigError, TrainConfig
-from tests import test_app as base
-from tests.test_app import (
+from core.train import MAX_EPOCHS, ConfigError, RunStatus, TrainConfig
+from tests.apptest_helpers import (
     APPTEST_SESSION_ID,
     click,
     headline,
     progress_text,
+    rerun_until,
+    session_run,
+    tiny_dataset,
     train_page,
+    train_threads,
     wait_for_runs,
+    wait_until,
 )
 from ui import state
+from ui.background import BackgroundRun, TrainingSlots, slot_capacity_from_env
 from ui.loaders import load_shared_dataset
-from ui.sidebar import MAX_UPLOAD_MB
-from ui.training import QUEUED, RUNNING, BackgroundRun, TrainingSlots, training_slots
+from ui.sidebar import upload_limit_mb
+from ui.training import training_slots
 
 REPO = Path(__file__).resolve().parents[1]
-# The AppTest fixtures of test_app.py: `app` ends its session (and checks no thread outlives it).
-app = base.app
-canvas = base.canvas
-
-
-def train_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("train-") and t.is_alive()]
-
-
-def live_run(timeout: float = 5.0) -> BackgroundRun | None:
-    """The session's running BackgroundRun, found through its thread (the session-scoped
-    resource that owns it is only reachable from inside a script run)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for thread in train_threads():
-            target = getattr(thread, "_target", None)
-            if target is not None:
-                return target.__self__
-        time.sleep(0.05)
-    return None
-
-
-def wait_until(predicate, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+QUEUED, RUNNING = RunStatus.QUEUED, RunStatus.RUNNING
 
 
 def sidebar_errors(at) -> str:
@@ -89,11 +69,11 @@ def test_config_toml_has_the_public_deployment_settings():
     assert config["client"]["showErrorDetails"] == "none"
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["browser"]["gatherUsageStats"] is False
-    # The uploader's own limit never exceeds the server's (the smaller one wins).
-    assert config["server"]["maxUploadSize"] >= MAX_UPLOAD_MB
+    # The limit the uploader states is the server's.
+    assert upload_limit_mb() == config["server"]["maxUploadSize"]
     # A model file is ~32 kB: the loader's own bound is above the upload limit, so the upload
     # limit is what a visitor meets first.
-    assert MAX_MODEL_BYTES >= MAX_UPLOAD_MB * 1024 * 1024
+    assert upload_limit_mb() * 1024 * 1024 <= MAX_MODEL_BYTES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,13 +88,15 @@ def test_dataset_is_loaded_once_shared_and_read_only(app):
         assert not array.flags.writeable, name
         with pytest.raises(ValueError, match="read-only"):
             array[0] = 1
-    # A run trains on the shared arrays, not on a copy of them.
-    train_page(app, epochs=MAX_EPOCHS)
-    click(app, "Start training")
-    run = live_run()
-    assert np.shares_memory(run._trainer._Xtr, ds.train_images)
-    assert np.shares_memory(run._trainer._Xte, ds.test_images)
-    click(app, "Stop")
+
+    # A run trains on the shared arrays: setting one up allocates far less than a copy of them.
+    tracemalloc.start()
+    try:
+        BackgroundRun("shared", TrainConfig(), ds, TrainingSlots(1))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < (ds.train_images.nbytes + ds.test_images.nbytes) / 2
 
 
 def _session_array_bytes(at) -> int:
@@ -181,7 +163,7 @@ def test_trained_models_keep_snapshots_only_for_the_newest(monkeypatch):
 def test_a_finished_run_does_not_keep_every_epoch_twice(app):
     train_page(app, epochs=3)
     click(app, "Start training")
-    run = live_run()
+    run = session_run()
     wait_for_runs(app, 1)
     entry = app.session_state[state.MODELS][app.session_state[state.CURRENT_MODEL]]
     assert [e for e, _, _ in entry.snapshots] == [1, 2, 3]
@@ -198,32 +180,18 @@ def test_a_finished_run_does_not_keep_every_epoch_twice(app):
 # CPU: the process-wide cap, the epoch bound, sessions that end
 
 
-def tiny_dataset(n: int = 512) -> SimpleNamespace:
-    """`n` random images and labels: enough for a BackgroundRun to train on in tests."""
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (n, 784), dtype=np.uint8)
-    labels = rng.integers(0, 10, n).astype(np.uint8)
-    return SimpleNamespace(
-        name="tiny",
-        train_images=images,
-        train_labels=labels,
-        test_images=images[:64],
-        test_labels=labels[:64],
-        class_names=tuple(str(k) for k in range(10)),
-    )
-
-
 def test_cap_two_third_run_queues_until_a_slot_frees():
     slots = TrainingSlots(2)
     data = tiny_dataset()
     config = TrainConfig(epochs=MAX_EPOCHS, batch_size=1)  # long enough to hold its slot
     runs = [BackgroundRun(f"cap-{i}", config, data, slots) for i in range(3)]
     try:
-        for run in runs:
+        for started, run in enumerate(runs[:2], start=1):
             run.start()
-            time.sleep(0.2)
-        wait_until(lambda: slots.active == 2, what="two runs in their slots")
-        time.sleep(0.5)
+            wait_until(lambda n=started: slots.active == n, what="the run in its slot")
+        runs[2].start()
+        wait_until(lambda: runs[1].view().status == RUNNING, what="two runs training")
+        time.sleep(0.5)  # time enough for the third run to take a slot, were there one
         assert [r.view().status for r in runs] == [RUNNING, RUNNING, QUEUED]
         assert runs[2].view().global_step == 0, "a queued run does not train"
         runs[0].stop()
@@ -245,7 +213,7 @@ def test_a_queued_run_stopped_before_its_turn_never_takes_a_slot():
     assert slots.acquire(threading.Event())
     run = BackgroundRun("cap-q", TrainConfig(epochs=1), tiny_dataset(), slots)
     run.start()
-    time.sleep(0.3)
+    time.sleep(0.3)  # time enough to take a slot, were there one
     assert run.view().status == QUEUED
     run.stop()
     run.join(5)
@@ -262,10 +230,9 @@ def test_train_page_shows_queued_while_the_servers_slots_are_busy(app):
     try:
         train_page(app, epochs=2)
         click(app, "Start training")
-        run = live_run()
+        run = session_run()
         assert run.view().status == QUEUED
-        time.sleep(0.5)
-        app.run()
+        rerun_until(app, lambda at: at.info, what="the queue notice")
         infos = " ".join(i.value for i in app.info)
         assert "Queued" in infos and f"{slots.capacity} of {slots.capacity}" in infos
         assert "Queued" in progress_text(app)
@@ -280,8 +247,6 @@ def test_train_page_shows_queued_while_the_servers_slots_are_busy(app):
 
 
 def test_slot_capacity_comes_from_the_environment(monkeypatch):
-    from ui.training import slot_capacity_from_env
-
     for raw, expected in (("3", 3), ("0", 1), ("-5", 1), ("lots", 2), ("", 2)):
         monkeypatch.setenv("MNIST_LAB_MAX_CONCURRENT_RUNS", raw)
         assert slot_capacity_from_env() == expected
@@ -299,7 +264,7 @@ def test_epochs_are_capped_in_the_widget_and_in_the_core(app):
     # The cap itself is accepted through the form.
     epochs.set_value(100)
     click(app, "Start training")
-    assert live_run().config.epochs == 100
+    assert session_run().config.epochs == 100
     assert "of 100" in progress_text(app)
     click(app, "Stop")
 
@@ -308,7 +273,7 @@ def test_epochs_over_the_cap_are_refused_by_the_widget(app):
     train_page(app, epochs=MAX_EPOCHS + 1)
     click(app, "Start training")
     # Streamlit refuses a value outside min/max: no run starts with 101 epochs.
-    run = live_run()
+    run = session_run()
     assert run is None or run.config.epochs <= MAX_EPOCHS
 
 
@@ -316,7 +281,7 @@ def test_ending_the_session_stops_its_run_and_thread(app):
     train_page(app, epochs=MAX_EPOCHS)
     click(app, "Start training")
     wait_until(lambda: len(train_threads()) == 1, what="the training thread")
-    run = live_run()
+    run = session_run()
     clear_session_cache(APPTEST_SESSION_ID)  # what Streamlit does when the tab goes away
     assert not run.alive, "on_release joined the thread"
     assert not train_threads()
@@ -352,7 +317,7 @@ def test_lr_1e3_diverges_with_a_message_and_keeps_model_and_history(app):
 def test_batch_1_trains_sixty_thousand_steps_an_epoch_and_can_be_stopped(app):
     train_page(app, batch_size=1, epochs=1)
     click(app, "Start training")
-    run = live_run()
+    run = session_run()
     wait_until(lambda: run.view().global_step > 200, what="batch-1 steps")
     app.run()
     assert "of 60,000" in progress_text(app)
@@ -367,7 +332,7 @@ def test_batch_1_trains_sixty_thousand_steps_an_epoch_and_can_be_stopped(app):
 def test_full_batch_60000_is_gradient_descent_one_step_an_epoch(app):
     train_page(app, batch_size=60000, epochs=2, lr=0.5)
     click(app, "Start training")
-    run = live_run()
+    run = session_run()
     wait_for_runs(app, 1)
     record = app.session_state[state.RUNS][-1]
     assert record.outcome == "finished"

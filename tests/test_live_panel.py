@@ -11,9 +11,11 @@ def _panel_script() -> None:
     import numpy as np
     import streamlit as st
 
-    from core.train import TrainConfig
+    from core.train import RunStatus, TrainConfig
+    from ui.background import RunView
     from ui.live_panel import LivePanel
-    from ui.training import QUEUED, RUNNING, RunView
+
+    QUEUED, RUNNING = RunStatus.QUEUED, RunStatus.RUNNING
 
     config = TrainConfig(epochs=2)
     epoch_1 = {
@@ -57,7 +59,7 @@ def _panel_script() -> None:
     panel = LivePanel(st.empty(), tuple("0123456789"), 60_000)
     for v in views:
         panel.show(v)
-    st.session_state["drawings"] = panel._drawings
+    st.session_state["drawings"] = panel.charts_sent
 
 
 def test_redrawing_in_one_script_run_sends_only_changed_charts_without_id_clashes():

@@ -208,7 +208,7 @@ def test_predict_shapes_and_types(model):
     assert pred.shape == (25,) and pred.dtype == np.int64
     np.testing.assert_array_equal(pred, P.argmax(axis=1))
     assert model.predict_proba(X[0]).shape == (1, 10)  # one (784,) image is N = 1
-    assert model.decision_function(X).shape == model.logits(X).shape == (25, 10)
+    assert model.decision_function(X).shape == (25, 10)
     assert model.W.dtype == np.float32 and model.W.shape == (784, 10)
     assert model.b.dtype == np.float32 and model.b.shape == (10,)
 

@@ -386,14 +386,11 @@ def test_digit_to_canvas_layout_and_clipping():
 
 
 @pytest.fixture(scope="module")
-def mnist_sample():
+def mnist_sample(mnist):
     """200 MNIST test digits (28, 28) uint8, picked with a seeded Generator."""
-    from core.datasets import load_dataset
-
-    dataset = load_dataset("mnist")
     rng = np.random.default_rng(2024)
-    picked = rng.choice(len(dataset.test_images), size=200, replace=False)
-    return dataset.test_images[picked].reshape(-1, 28, 28)
+    picked = rng.choice(len(mnist.test_images), size=200, replace=False)
+    return mnist.test_images[picked].reshape(-1, 28, 28)
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:

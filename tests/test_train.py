@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from core import notebook as nb
 from core.model import SoftmaxRegression, softmax_loss
+from core.softmax_kernel import one_blas_thread
 from core.train import (
     MAX_EPOCHS,
     ConfigError,
@@ -97,7 +99,6 @@ def test_extreme_but_legal_settings_are_accepted(data):
     ):
         t = Trainer(cfg, data)
         assert t.progress().status == "ready"
-    assert TrainConfig.from_dict({**TrainConfig().to_dict(), "junk": 1}) == TrainConfig()
 
 
 # --- the notebook's schedule and math ----------------------------------------------------------
@@ -149,8 +150,33 @@ def test_notebook_prints_its_lines(data, capsys):
     Xt, Yt = nb.prepare(data[2], data[3])
     nb.train(X, Y, np.random.default_rng(0), epochs=2, X_test=Xt, Y_test=Yt)
     lines = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r"round 0: loss=\d\.\d{4}, acc=\d\.\d{4}", lines[0])
-    assert re.fullmatch(r"test result: loss: \d\.\d{4}, acc: \d\.\d{4}", lines[-1])
+    assert len(lines) == 4 and lines[2] == ""
+    assert re.fullmatch(r"round 1: loss=\d\.\d{4}, acc=\d\.\d{4}", lines[0])
+    assert re.fullmatch(r"round 2: loss=\d\.\d{4}, acc=\d\.\d{4}", lines[1])
+    assert re.fullmatch(r"test result: loss: \d\.\d{6}, acc: \d\.\d{6}\.", lines[3])
+
+
+def test_with_l2_the_step_loss_is_the_cross_entropy_the_epoch_losses_report(data):
+    # Full batch, one event per step: the step's loss is the cross-entropy of the weights
+    # before the update (softmax_loss with reg 0); the penalty is reported beside it.
+    cfg = TrainConfig(batch_size=600, epochs=2, lr=0.5, l2=0.1, log_every=1, seed=4)
+    t = Trainer(cfg, data)
+    X, y = data[0] / 255.0, data[1].astype(int)
+    for _ in range(2):
+        W, b = t.W.astype(np.float64), t.b.astype(np.float64)
+        cross_entropy, _ = softmax_loss(W, b, X, y, l2=0.0)
+        step_event = next(e for e in t.step() if isinstance(e, StepEvent))
+        assert step_event.loss == pytest.approx(cross_entropy, rel=1e-5)
+        assert step_event.l2_penalty == pytest.approx(0.5 * 0.1 * np.sum(W**2), rel=1e-5)
+        assert t.progress().last_batch_loss == pytest.approx(cross_entropy, rel=1e-5)
+    # The end-of-epoch train loss is the same quantity, measured after the update.
+    W, b = t.W.astype(np.float64), t.b.astype(np.float64)
+    assert t.history[-1]["train_loss"] == pytest.approx(softmax_loss(W, b, X, y)[0], rel=1e-5)
+
+
+def test_without_l2_the_penalty_is_zero(data):
+    t = Trainer(TrainConfig(epochs=1, log_every=1), data)
+    assert all(e.l2_penalty == 0.0 for e in t.step() if isinstance(e, StepEvent))
 
 
 # --- determinism ---------------------------------------------------------------------------------
@@ -294,6 +320,42 @@ def test_blas_threads_restored_after_steps(data):
     assert [i["num_threads"] for i in threadpool_info()] == before
 
 
+def blas_threads() -> list[int]:
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_two_trainers_in_threads_keep_blas_at_one_thread_until_both_leave():
+    before = blas_threads()
+    if not before:
+        pytest.fail("numpy without a BLAS that threadpoolctl sees")
+    first_inside, second_inside, first_left = (threading.Event() for _ in range(3))
+    seen_while_second_held: list[list[int]] = []
+
+    def first() -> None:
+        with one_blas_thread():
+            first_inside.set()
+            second_inside.wait(5)
+        first_left.set()
+
+    def second() -> None:
+        first_inside.wait(5)
+        with one_blas_thread():
+            second_inside.set()
+            first_left.wait(5)
+            seen_while_second_held.append(blas_threads())
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        after = blas_threads()
+    assert seen_while_second_held == [[1] * len(before)], "the first to leave undid the limit"
+    assert after == before
+
+
 def test_model_from_trainer_round_trips(data, tmp_path):
     t, _ = _run(TrainConfig(epochs=2), data)
     m = t.model
@@ -318,13 +380,6 @@ def test_batch_size_one_and_full_batch_train(data):
 MSG = re.compile(
     r"diverged at step \d+ \(epoch \d+\): .+ — try a smaller learning rate( or a smaller l2)?"
 )
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    from core.datasets import load_dataset
-
-    return load_dataset("mnist")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""Line and bar charts for the Train and Draw pages (heatmaps live in ui/figures.py)."""
+"""Bar, line and scatter charts of numbers: training curves, per-class bars, dataset statistics;
+heatmaps (images, templates, the confusion matrix) are in ui/figures.py. Pure functions ->
+go.Figure."""
 
 from __future__ import annotations
 
@@ -6,12 +8,15 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 NOTEBOOK_TEST_ACC = 0.9241
 TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#d62728"
 # Distinct hues per run (Streamlit's theme would draw them in shades of one colour).
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+# Ten qualitative colours (plotly's default cycle), one per class.
+CLASS_COLOURS = tuple(qualitative.Plotly)
 # st.plotly_chart config for charts where zooming has nothing to show (images, live charts that
 # redraw within a second) and the toolbar would only cover the title.
 NO_TOOLBAR = {"displayModeBar": False}
@@ -162,4 +167,150 @@ def logit_parts_figure(
     fig.update_xaxes(type="category")
     fig = _layout(fig, "Logit of each class = pixel evidence + bias")
     fig.update_layout(hovermode="x unified")
+    return fig
+
+
+def class_distribution_figure(
+    train_counts: np.ndarray,
+    test_counts: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    height: int = 320,
+) -> go.Figure:
+    """Share of each class in the train and test splits, side by side (hover: count, share)."""
+    names = [str(c) for c in class_names]
+    fig = go.Figure()
+    for split, counts, colour in (
+        ("train", np.asarray(train_counts), "#4C78A8"),
+        ("test", np.asarray(test_counts), "#F58518"),
+    ):
+        total = max(int(counts.sum()), 1)
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=counts / total,
+                name=f"{split} ({total:,} images)",
+                marker_color=colour,
+                customdata=counts,
+                hovertemplate=f"{split}: class %{{x}}<br>%{{customdata:,}} images "
+                "(%{y:.2%})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(title="share of split", tickformat=".0%"),
+        xaxis=dict(title="class", type="category"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+    )
+    return fig
+
+
+def pixel_histogram_figure(
+    counts: np.ndarray, edges: np.ndarray | None = None, *, log_y: bool = True, height: int = 320
+) -> go.Figure:
+    """Histogram of pixel intensities: counts (B,) per bin, edges (B + 1,) on the [0, 1] scale
+    (as core.analysis.pixel_histogram returns them); without edges, bin v is grey level v."""
+    counts = np.asarray(counts)
+    share = counts / max(float(counts.sum()), 1.0)
+    if edges is None:
+        x, width = np.arange(len(counts)), None
+        customdata, where = share, "value %{x}"
+        x_title = "pixel value (0 = background, 255 = full ink)"
+    else:
+        edges = np.asarray(edges, dtype=np.float64)
+        if edges.shape != (len(counts) + 1,):
+            raise ValueError(f"need {len(counts) + 1} edges for {len(counts)} bins")
+        x, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+        customdata = np.stack([share, edges[:-1], edges[1:]], axis=-1)
+        where = "intensity %{customdata[1]:.2f} to %{customdata[2]:.2f}"
+        x_title = "pixel intensity (0 = background, 1 = full ink)"
+    share_ref = "%{customdata:.2%}" if edges is None else "%{customdata[0]:.2%}"
+    fig = go.Figure(
+        go.Bar(
+            x=x,
+            y=counts,
+            width=width,
+            customdata=customdata,
+            marker_color="#4C78A8",
+            marker_line_width=0,
+            hovertemplate=where + f"<br>%{{y:,}} pixels ({share_ref})<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        bargap=0.05,
+        xaxis=dict(title=x_title),
+        yaxis=dict(
+            title="pixels" + (" (log scale)" if log_y else ""),
+            type="log" if log_y else "linear",
+            dtick=1 if log_y else None,
+        ),
+    )
+    return fig
+
+
+def pca_figure(
+    proj: np.ndarray,
+    labels: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    indices: np.ndarray | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """2-D projection (N, 2) as WebGL scatter, one trace (legend entry) per class.
+
+    Hover shows the class and the image index (`indices`, default the row number).
+    """
+    proj = np.asarray(proj)
+    labels = np.asarray(labels)
+    if proj.ndim != 2 or proj.shape[1] != 2 or len(labels) != len(proj):
+        raise ValueError(f"proj must be (N, 2) with N labels, got {proj.shape} and {labels.shape}")
+    index = np.arange(len(proj)) if indices is None else np.asarray(indices)
+    fig = go.Figure()
+    for k, name in enumerate(class_names):
+        mask = labels == k
+        fig.add_trace(
+            go.Scattergl(
+                x=proj[mask, 0],
+                y=proj[mask, 1],
+                mode="markers",
+                name=str(name),
+                customdata=index[mask],
+                marker=dict(size=4, opacity=0.7, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
+                hovertemplate=f"class {name}<br>image #%{{customdata}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title="principal component 1", zeroline=False),
+        yaxis=dict(title="principal component 2", zeroline=False),
+        legend=dict(title="class", itemsizing="constant"),
+    )
+    return fig
+
+
+def bias_figure(b: np.ndarray, class_names: Sequence[str], *, height: int = 260) -> go.Figure:
+    """Bias b_k per class as bars (red positive, blue negative)."""
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if len(b) != len(class_names):
+        raise ValueError(f"b has {len(b)} entries but there are {len(class_names)} class names")
+    names = [str(c) for c in class_names]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=b,
+            marker_color=np.where(b >= 0, "rgb(178,24,43)", "rgb(33,102,172)"),
+            hovertemplate="class %{x}<br>bias %{y:.4f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title="class", type="category"),
+        yaxis=dict(title="bias b_k"),
+    )
     return fig

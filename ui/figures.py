@@ -1,9 +1,9 @@
-"""Plotly figure builders: pure functions of arrays -> go.Figure (no Streamlit here).
+"""Heatmaps: arrays drawn cell by cell (28x28 images, weight templates, the confusion matrix);
+bar, line and scatter charts of numbers are in ui/charts.py. Pure functions -> go.Figure.
 
-Images are 28x28 (given as (784,) rows or (28, 28)); several images are tiled into ONE heatmap
-trace with NaN gutters between tiles, which builds and renders far faster than one subplot per
-image. Weight templates use one trace per class (so the hover can name the class) sharing a
-single symmetric diverging colour axis: zero is white, positive red, negative blue.
+Images are given as (784,) rows or (28, 28). Weight templates are tiled on one canvas, one
+heatmap trace per class (so the hover can name the class) on a single symmetric diverging colour
+axis: zero is white, positive red, negative blue.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 SIDE = 28
-GAP = 2  # NaN pixels between tiles
+GAP = 2  # empty pixel columns between tiles
 
 # ColorBrewer RdBu reversed (blue = negative, red = positive) with an exactly white middle.
 DIVERGING = [
@@ -31,20 +31,6 @@ DIVERGING = [
     [1.0, "rgb(103,0,31)"],
 ]
 GREYS = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]
-# Ten qualitative colours (plotly's default cycle), one per class.
-CLASS_COLOURS = (
-    "#636EFA",
-    "#EF553B",
-    "#00CC96",
-    "#AB63FA",
-    "#FFA15A",
-    "#19D3F3",
-    "#FF6692",
-    "#B6E880",
-    "#FF97FF",
-    "#FECB52",
-)
-
 _NO_AXIS = dict(visible=False, showgrid=False, zeroline=False)
 
 
@@ -94,14 +80,6 @@ class TileLayout:
         """(top row, left column) of tile k's first pixel."""
         r, c = divmod(k, self.cols)
         return r * self.step_y + self.band, c * self.step_x
-
-    def paint(self, values, fill, dtype) -> np.ndarray:
-        """Canvas with tile k filled by values[k] (a (28, 28) array or a scalar)."""
-        out = np.full((self.height, self.width), fill, dtype)
-        for k in range(self.n):
-            y, x = self.origin(k)
-            out[y : y + SIDE, x : x + SIDE] = values[k]
-        return out
 
     def annotations(self, titles: Sequence[str], size: int = 12) -> list[dict]:
         notes = []
@@ -328,149 +306,3 @@ def confusion_cell_from_selection(selection) -> tuple[int, int] | None:
         if point.get("curve_number", point.get("curveNumber")) == 1:
             return int(point["y"]), int(point["x"])
     return None
-
-
-def class_distribution_figure(
-    train_counts: np.ndarray,
-    test_counts: np.ndarray,
-    class_names: Sequence[str],
-    *,
-    height: int = 320,
-) -> go.Figure:
-    """Share of each class in the train and test splits, side by side (hover: count, share)."""
-    names = [str(c) for c in class_names]
-    fig = go.Figure()
-    for split, counts, colour in (
-        ("train", np.asarray(train_counts), "#4C78A8"),
-        ("test", np.asarray(test_counts), "#F58518"),
-    ):
-        total = max(int(counts.sum()), 1)
-        fig.add_trace(
-            go.Bar(
-                x=names,
-                y=counts / total,
-                name=f"{split} ({total:,} images)",
-                marker_color=colour,
-                customdata=counts,
-                hovertemplate=f"{split}: class %{{x}}<br>%{{customdata:,}} images "
-                "(%{y:.2%})<extra></extra>",
-            )
-        )
-    fig.update_layout(
-        barmode="group",
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        yaxis=dict(title="share of split", tickformat=".0%"),
-        xaxis=dict(title="class", type="category"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-    )
-    return fig
-
-
-def pixel_histogram_figure(
-    counts: np.ndarray, edges: np.ndarray | None = None, *, log_y: bool = True, height: int = 320
-) -> go.Figure:
-    """Histogram of pixel intensities: counts (B,) per bin, edges (B + 1,) on the [0, 1] scale
-    (as core.analysis.pixel_histogram returns them); without edges, bin v is grey level v."""
-    counts = np.asarray(counts)
-    share = counts / max(float(counts.sum()), 1.0)
-    if edges is None:
-        x, width = np.arange(len(counts)), None
-        customdata, where = share, "value %{x}"
-        x_title = "pixel value (0 = background, 255 = full ink)"
-    else:
-        edges = np.asarray(edges, dtype=np.float64)
-        if edges.shape != (len(counts) + 1,):
-            raise ValueError(f"need {len(counts) + 1} edges for {len(counts)} bins")
-        x, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
-        customdata = np.stack([share, edges[:-1], edges[1:]], axis=-1)
-        where = "intensity %{customdata[1]:.2f} to %{customdata[2]:.2f}"
-        x_title = "pixel intensity (0 = background, 1 = full ink)"
-    share_ref = "%{customdata:.2%}" if edges is None else "%{customdata[0]:.2%}"
-    fig = go.Figure(
-        go.Bar(
-            x=x,
-            y=counts,
-            width=width,
-            customdata=customdata,
-            marker_color="#4C78A8",
-            marker_line_width=0,
-            hovertemplate=where + f"<br>%{{y:,}} pixels ({share_ref})<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        bargap=0.05,
-        xaxis=dict(title=x_title),
-        yaxis=dict(
-            title="pixels" + (" (log scale)" if log_y else ""),
-            type="log" if log_y else "linear",
-            dtick=1 if log_y else None,
-        ),
-    )
-    return fig
-
-
-def pca_figure(
-    proj: np.ndarray,
-    labels: np.ndarray,
-    class_names: Sequence[str],
-    *,
-    indices: np.ndarray | None = None,
-    height: int = 520,
-) -> go.Figure:
-    """2-D projection (N, 2) as WebGL scatter, one trace (legend entry) per class.
-
-    Hover shows the class and the image index (`indices`, default the row number).
-    """
-    proj = np.asarray(proj)
-    labels = np.asarray(labels)
-    if proj.ndim != 2 or proj.shape[1] != 2 or len(labels) != len(proj):
-        raise ValueError(f"proj must be (N, 2) with N labels, got {proj.shape} and {labels.shape}")
-    index = np.arange(len(proj)) if indices is None else np.asarray(indices)
-    fig = go.Figure()
-    for k, name in enumerate(class_names):
-        mask = labels == k
-        fig.add_trace(
-            go.Scattergl(
-                x=proj[mask, 0],
-                y=proj[mask, 1],
-                mode="markers",
-                name=str(name),
-                customdata=index[mask],
-                marker=dict(size=4, opacity=0.7, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
-                hovertemplate=f"class {name}<br>image #%{{customdata}}<extra></extra>",
-            )
-        )
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(title="principal component 1", zeroline=False),
-        yaxis=dict(title="principal component 2", zeroline=False),
-        legend=dict(title="class", itemsizing="constant"),
-    )
-    return fig
-
-
-def bias_figure(b: np.ndarray, class_names: Sequence[str], *, height: int = 260) -> go.Figure:
-    """Bias b_k per class as bars (red positive, blue negative)."""
-    b = np.asarray(b, dtype=np.float64).ravel()
-    if len(b) != len(class_names):
-        raise ValueError(f"b has {len(b)} entries but there are {len(class_names)} class names")
-    names = [str(c) for c in class_names]
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=b,
-            marker_color=np.where(b >= 0, "rgb(178,24,43)", "rgb(33,102,172)"),
-            hovertemplate="class %{x}<br>bias %{y:.4f}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(title="class", type="category"),
-        yaxis=dict(title="bias b_k"),
-    )
-    return fig

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import html
-import struct
-import zlib
+import io
 from collections.abc import Sequence
 
 import numpy as np
+from PIL import Image
 
 
 def png_bytes(gray: np.ndarray) -> bytes:
@@ -22,21 +22,9 @@ def png_bytes(gray: np.ndarray) -> bytes:
     if gray.ndim != 2 or 0 in gray.shape:
         raise ValueError(f"need a non-empty (H, W) image, got shape {gray.shape}")
     pixels = np.round(np.clip(gray, 0.0, 1.0) * 255).astype(np.uint8)
-    height, width = pixels.shape
-    # Each scanline starts with its filter type, 0 (none).
-    scanlines = np.hstack([np.zeros((height, 1), np.uint8), pixels]).tobytes()
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        checksum = zlib.crc32(kind + data)
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", checksum)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit, greyscale
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(scanlines, 6))
-        + chunk(b"IEND", b"")
-    )
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG")  # a 2-D uint8 array is an "L" image
+    return out.getvalue()
 
 
 def png_data_uri(gray: np.ndarray) -> str:

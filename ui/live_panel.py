@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.train import RunStatus
+from ui.background import RunView
 from ui.charts import NO_TOOLBAR, epoch_metric_figure, step_loss_figure
 from ui.figures import templates_figure
-from ui.training import QUEUED, RUNNING, RunView, training_slots
+from ui.training import training_slots
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
 METRIC_PX = 150
@@ -37,7 +39,7 @@ class LivePanel:
             )
             self.templates = st.container(key="live_templates").empty()
         self._drawn: dict[str, object] = {}
-        self._drawings = 0
+        self.charts_sent = 0  # charts drawn so far, each under a key of its own
 
     def _changed(self, part: str, data: object) -> bool:
         if self._drawn.get(part) == data:
@@ -46,11 +48,11 @@ class LivePanel:
         return True
 
     def _key(self, part: str) -> str:
-        self._drawings += 1
-        return f"{part}_{self._drawings}"
+        self.charts_sent += 1
+        return f"{part}_{self.charts_sent}"
 
     def show(self, view: RunView) -> None:
-        if view.status == QUEUED:
+        if view.status == RunStatus.QUEUED:
             slots = training_slots()
             self.queue.info(
                 f"⏳ Queued: {slots.active} of {slots.capacity} training slots on this server are "
@@ -70,7 +72,7 @@ class LivePanel:
         last = view.history[-1] if view.history else None
         batch_loss = view.last_batch_loss
         with self.metrics.container(horizontal=True):
-            speed = f"{view.steps_per_sec:,.0f}" if view.status == RUNNING else "–"
+            speed = f"{view.steps_per_sec:,.0f}" if view.status == RunStatus.RUNNING else "–"
             st.metric("Steps per second", speed, width=METRIC_PX)
             st.metric(
                 "Minibatch loss",

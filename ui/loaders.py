@@ -8,7 +8,6 @@ import streamlit as st
 
 from core.datasets import Dataset, load_dataset
 from core.model import SoftmaxRegression
-from ui.state import DEFAULT_MODEL_NAME, ModelEntry
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL_PATH = REPO_DIR / "models" / "default" / "model.npz"
@@ -24,7 +23,8 @@ def load_shared_dataset(name: str) -> Dataset:
 
 
 @st.cache_resource
-def _shipped_model() -> SoftmaxRegression | None:
+def shipped_model() -> SoftmaxRegression | None:
+    """The model shipped in models/default/, read once per process; None where it is missing."""
     if not DEFAULT_MODEL_PATH.exists():
         return None
     model = SoftmaxRegression.load(DEFAULT_MODEL_PATH)
@@ -32,11 +32,3 @@ def _shipped_model() -> SoftmaxRegression | None:
     model.W.flags.writeable = False
     model.b.flags.writeable = False
     return model
-
-
-def load_default_model() -> ModelEntry | None:
-    model = _shipped_model()
-    if model is None:
-        return None
-    test_acc = (model.metrics or {}).get("test_acc")
-    return ModelEntry(DEFAULT_MODEL_NAME, model, "mnist", "shipped", test_acc)

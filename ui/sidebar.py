@@ -8,13 +8,17 @@ import zipfile
 import numpy as np
 import streamlit as st
 
-from core.datasets import DATASET_NAMES, dataset_available, how_to_get
+from core.datasets import DATASET_NAMES, DATASET_TITLES, dataset_available, how_to_get
 from core.model import ModelFileError, SoftmaxRegression
 from ui import state
 from ui.training import collect_finished_run, live_run_view, session_runs
 
 DATASET_LABELS = {"mnist": "MNIST digits (shipped)", "fashion-mnist": "Fashion-MNIST"}
-MAX_UPLOAD_MB = 2
+
+
+def upload_limit_mb() -> int:
+    """The server's upload limit (server.maxUploadSize in .streamlit/config.toml), in MB."""
+    return int(st.get_option("server.maxUploadSize"))
 
 
 def render_sidebar(live_run_status: bool = True) -> None:
@@ -64,7 +68,7 @@ def _model_picker() -> None:
         _persistent_selectbox("Current model", list(models), state.CURRENT_MODEL)
         entry = state.current_model()
         acc = "not measured" if entry.test_acc is None else f"{entry.test_acc:.2%}"
-        title = state.DATASET_TITLES[entry.dataset]
+        title = DATASET_TITLES[entry.dataset]
         st.caption(f"{state.ORIGIN_TEXT[entry.origin]} · {title} · test accuracy {acc}")
         if entry.dataset != st.session_state[state.DATASET]:
             st.caption(f"⚠️ This model was trained on {title}, not on the dataset shown.")
@@ -114,11 +118,10 @@ def _upload() -> None:
         # uploader would only mark a refused one.
         st.file_uploader(
             f"A model.npz, or the W.npy + b.npy zip, from this app or `python -m core.train` "
-            f"(up to {MAX_UPLOAD_MB} MB)",
+            f"(up to {upload_limit_mb()} MB)",
             key=key,
             on_change=_take_upload,
             args=(key,),
-            max_upload_size=MAX_UPLOAD_MB,
         )
         if st.session_state[state.UPLOAD_ERROR]:
             st.error(st.session_state[state.UPLOAD_ERROR])
@@ -137,13 +140,11 @@ def _take_upload(key: str) -> None:
         reason = str(err)  # it names the file
         st.session_state[state.UPLOAD_ERROR] = f"Not loaded, the current model stays. {reason}"
         return
-    # The trainer records the dataset as the first word of the model's source.
-    dataset = next((n for n in DATASET_NAMES if (model.source or "").startswith(n)), "mnist")
     state.add_model(
         state.ModelEntry(
             state.unique_name(f"Uploaded: {uploaded.name}"),
             model,
-            dataset,
+            state.dataset_of(model),
             "uploaded",
             (model.metrics or {}).get("test_acc"),
         )
@@ -152,8 +153,7 @@ def _take_upload(key: str) -> None:
 
 def sidebar_run_status() -> None:
     """The live run's status in the sidebar, polled about once a second; nothing without one."""
-    run = session_runs().current
-    if run is None or session_runs().collected:
+    if session_runs().live is None:
         return
     with st.sidebar:
         _live_status()

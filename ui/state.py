@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from core.datasets import CLASS_NAMES
 from core.model import SoftmaxRegression
-from core.train import TrainConfig
+from core.train import RunStatus, TrainConfig
+from ui.loaders import shipped_model
 
 # Which dataset the sidebar selected ("mnist" or "fashion-mnist").
 DATASET = "dataset_name"
@@ -36,8 +38,6 @@ UPLOAD_GENERATION = "upload_generation"
 LIVE_VIEW = "live_view"
 
 DEFAULT_MODEL_NAME = "Shipped default"
-# How datasets are named on screen.
-DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 ORIGIN_TEXT = {"shipped": "Shipped with the app", "trained": "Trained here", "uploaded": "Uploaded"}
 MAX_RUNS_KEPT = 10
 # Uploaded and trained models kept per session beyond the shipped default.
@@ -59,6 +59,22 @@ class ModelEntry:
     # (epoch, W (D, C), b (C,)) per epoch of the run that made it, for the Weights page.
     snapshots: list = field(default_factory=list)
 
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The names the model file gives its classes, else those of its dataset, else 0..C-1."""
+        n_classes = self.model.W.shape[1]
+        for names in (self.model.classes, CLASS_NAMES.get(self.dataset)):
+            if names and len(names) == n_classes:
+                return tuple(names)
+        return tuple(str(k) for k in range(n_classes))
+
+
+def dataset_of(model: SoftmaxRegression) -> str:
+    """The dataset whose classes the model names ("mnist" when it names none, as the notebook's
+    W.npy + b.npy do not)."""
+    classes = tuple(model.classes or ())
+    return next((name for name, names in CLASS_NAMES.items() if names == classes), "mnist")
+
 
 @dataclass
 class RunRecord:
@@ -68,7 +84,7 @@ class RunRecord:
     config: dict
     history: list[dict] = field(default_factory=list)  # one dict per epoch
     step_losses: list[tuple[int, float]] = field(default_factory=list)
-    outcome: str = "finished"  # "finished", "stopped", "diverged"
+    outcome: RunStatus = RunStatus.FINISHED  # one of the final ones
     message: str = ""
     seconds: float = 0.0
     dataset: str = "mnist"
@@ -80,11 +96,9 @@ def default_train_form() -> dict:
 
 def init_state() -> None:
     """Put every key in place with its default; leave existing values alone."""
-    from ui.loaders import load_default_model  # late import: loaders imports this module
-
     st.session_state.setdefault(DATASET, "mnist")
     if MODELS not in st.session_state:
-        shipped = load_default_model()
+        shipped = shipped_entry()
         st.session_state[MODELS] = {} if shipped is None else {DEFAULT_MODEL_NAME: shipped}
     st.session_state.setdefault(CURRENT_MODEL, next(iter(st.session_state[MODELS]), None))
     st.session_state.setdefault(RUNS, [])
@@ -92,6 +106,15 @@ def init_state() -> None:
     st.session_state.setdefault(CANVAS_GENERATION, 0)
     st.session_state.setdefault(UPLOAD_ERROR, None)
     st.session_state.setdefault(UPLOAD_GENERATION, 0)
+
+
+def shipped_entry() -> ModelEntry | None:
+    """The model shipped with the app (read-only, shared by every session), None without one."""
+    model = shipped_model()
+    if model is None:
+        return None
+    test_acc = (model.metrics or {}).get("test_acc")
+    return ModelEntry(DEFAULT_MODEL_NAME, model, "mnist", "shipped", test_acc)
 
 
 def models() -> dict[str, ModelEntry]:

@@ -1,80 +1,36 @@
-"""Training in the background: a thread per run that never calls Streamlit.
+"""A session's training runs, on the Streamlit side: starting and controlling them from the Train
+page, redrawing the live one, and moving a finished one into the session's runs and models.
 
-The Train page shows `BackgroundRun.view()` (a consistent copy taken under a lock) and, while the
-run can change, keeps redrawing it from the same script run about every 0.75 s
-(`follow_live_run`), so the browser gets 1-2 chart updates a second however fast the trainer
-steps. The server drives those updates: a `run_every` fragment depends on a browser timer that
-Streamlit 1.67 can lose under load (see follow_live_run). Each session owns its runs through a
-session-scoped resource whose release (tab closed, websocket lost) stops the thread. A
-process-wide semaphore caps how many runs train at once so visitors share the CPU fairly; runs
-over the cap wait in "queued".
+The runs themselves (threads that never call Streamlit) are in ui/background.py. The Train page
+shows `BackgroundRun.view()` and, while the run can change, keeps redrawing it from the same
+script run about every 0.75 s (`follow_live_run`), so the browser gets 1-2 chart updates a second
+however fast the trainer steps. Each session owns its runs through a session-scoped resource
+whose release (tab closed, websocket lost) stops the thread. A process-wide TrainingSlots caps how
+many runs train at once so visitors share the CPU fairly; runs over the cap wait in "queued".
 """
 
 from __future__ import annotations
 
-import os
-import threading
 import time
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.datasets import Dataset
-from core.train import (
-    DoneEvent,
-    EpochEvent,
-    RunStatus,
-    StepEvent,
-    TrainConfig,
-    Trainer,
+from core.datasets import DATASET_TITLES, Dataset
+from core.train import RunStatus, TrainConfig
+from ui import state
+from ui.background import (
+    BackgroundRun,
+    RunView,
+    SessionRuns,
+    TrainingSlots,
+    slot_capacity_from_env,
 )
 
-QUEUED, RUNNING, PAUSED = RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED
-FINISHED, STOPPED, DIVERGED, FAILED = (
-    RunStatus.FINISHED,
-    RunStatus.STOPPED,
-    RunStatus.DIVERGED,
-    RunStatus.FAILED,
-)
-
-# Bounds on what one run keeps in memory (a hosted demo serves many sessions).
-MAX_STEP_POINTS = 2000
-MAX_SNAPSHOTS = 21
-
-
-class TrainingSlots:
-    """A process-wide cap on runs that train at the same time."""
-
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self._semaphore = threading.BoundedSemaphore(capacity)
-        self._lock = threading.Lock()
-        self.active = 0
-
-    def acquire(self, give_up: threading.Event) -> bool:
-        """Wait for a slot; False if `give_up` was set first."""
-        while not give_up.is_set():
-            if self._semaphore.acquire(timeout=0.2):
-                with self._lock:
-                    self.active += 1
-                return True
-        return False
-
-    def release(self) -> None:
-        with self._lock:
-            self.active -= 1
-        self._semaphore.release()
-
-
-def slot_capacity_from_env() -> int:
-    """MNIST_LAB_MAX_CONCURRENT_RUNS, default 2 (one per core on the hosted demo)."""
-    raw = os.environ.get("MNIST_LAB_MAX_CONCURRENT_RUNS", "2")
-    try:
-        return max(1, int(raw))
-    except ValueError:
-        return 2
+# Session id -> that session's SessionRuns, while the session holds them (see runs_of_session).
+_RUNS_BY_SESSION: weakref.WeakValueDictionary[str, SessionRuns] = weakref.WeakValueDictionary()
 
 
 @st.cache_resource
@@ -82,300 +38,73 @@ def training_slots() -> TrainingSlots:
     return TrainingSlots(slot_capacity_from_env())
 
 
-class Stopwatch:
-    """Seconds spent between start() and stop(), over any number of such stretches."""
-
-    def __init__(self):
-        self._total = 0.0
-        self._since: float | None = None
-
-    def start(self) -> None:
-        if self._since is None:
-            self._since = time.perf_counter()
-
-    def stop(self) -> None:
-        if self._since is not None:
-            self._total += time.perf_counter() - self._since
-            self._since = None
-
-    @property
-    def seconds(self) -> float:
-        running = 0.0 if self._since is None else time.perf_counter() - self._since
-        return self._total + running
-
-
-@dataclass
-class RunView:
-    """A copy of a run's progress, safe to render while the thread goes on."""
-
-    name: str
-    config: TrainConfig
-    dataset: str
-    status: RunStatus
-    message: str
-    global_step: int
-    total_steps: int
-    epoch: int
-    elapsed: float  # seconds spent training (pauses excluded)
-    last_batch_loss: float | None
-    steps_per_sec: float
-    step_losses: list[tuple[int, float]]
-    step_accs: list[tuple[int, float]]
-    history: list[dict]
-    latest_W: np.ndarray | None
-    snapshots: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
-
-    @property
-    def fraction_done(self) -> float:
-        return min(1.0, self.global_step / max(1, self.total_steps))
-
-    @property
-    def eta_seconds(self) -> float | None:
-        """Seconds left at the run's average pace so far (epoch-end evaluations included): the
-        speed of the last half second jumps around too much, with small batches above all."""
-        if self.status != RUNNING:
-            return None
-        left = self.total_steps - self.global_step
-        if self.global_step > 0 and self.elapsed >= 1.0:
-            return left * self.elapsed / self.global_step
-        return left / self.steps_per_sec if self.steps_per_sec > 0 else None
-
-    @property
-    def is_final(self) -> bool:
-        return self.status.is_final
-
-
-class BackgroundRun:
-    """One training run in its own daemon thread, controllable between steps.
-
-    view() never waits for a step: the trainer's numbers come from its progress() (one moment
-    between two steps), this run's own (status, step-loss samples) from under a short lock."""
-
-    def __init__(self, name: str, config: TrainConfig, dataset: Dataset, slots: TrainingSlots):
-        self.name = name
-        self.config = config
-        self.dataset_name = dataset.name
-        self.started_at = time.monotonic()
-        self._trainer = Trainer(config, dataset, keep_snapshots=MAX_SNAPSHOTS)
-        self._slots = slots
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._unpaused = threading.Event()
-        self._unpaused.set()
-        self._holding = threading.Event()  # set while the thread waits, paused, between steps
-        self._single_steps = 0
-        self._status = QUEUED
-        self._message = ""
-        self._step_losses: list[tuple[int, float]] = []
-        self._step_accs: list[tuple[int, float]] = []
-        self._latest_W: np.ndarray | None = None
-        self._clock = Stopwatch()
-        self._rate = 0.0
-        self._thread = threading.Thread(target=self._work, name=f"train-{name}", daemon=True)
-
-    # Controls, called from the script thread.
-    def start(self, paused: bool = False) -> None:
-        if paused:
-            self._unpaused.clear()
-        self._thread.start()
-
-    def pause(self, wait: float = 1.0) -> None:
-        """Pause between two steps; wait up to `wait` s for the thread to get there, so the
-        page drawn next shows the step it stopped at (a paused run is not redrawn)."""
-        self._unpaused.clear()
-        with self._lock:
-            training = self._status == RUNNING
-        if training:
-            self._holding.wait(wait)
-
-    def resume(self) -> None:
-        self._unpaused.set()
-
-    def step_once(self, wait: float = 2.0) -> None:
-        """While paused, train exactly one more minibatch; wait up to `wait` s for it, so the
-        page drawn next shows it (a paused run is not redrawn until the next click)."""
-        with self._lock:
-            self._single_steps += 1
-            target = self._trainer.progress().global_step + self._single_steps
-        deadline = time.monotonic() + wait
-        while (
-            self.alive
-            and self._trainer.progress().global_step < target
-            and time.monotonic() < deadline
-        ):
-            time.sleep(0.005)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._unpaused.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    @property
-    def model(self):
-        """The trainer's model: the weights of the last finished epoch, with its metrics."""
-        return self._trainer.model
-
-    def view(self, with_snapshots: bool = False) -> RunView:
-        with self._lock:
-            progress = self._trainer.progress(with_snapshots)
-            status = self._status
-            if status == RUNNING and not self._unpaused.is_set():
-                status = PAUSED
-            return RunView(
-                name=self.name,
-                config=self.config,
-                dataset=self.dataset_name,
-                status=status,
-                message=self._message,
-                global_step=progress.global_step,
-                total_steps=progress.total_steps,
-                epoch=progress.epoch,
-                elapsed=self._clock.seconds,
-                last_batch_loss=progress.last_batch_loss,
-                steps_per_sec=self._rate,
-                step_losses=list(self._step_losses),
-                step_accs=list(self._step_accs),
-                history=list(progress.history),
-                latest_W=self._latest_W,
-                snapshots=list(progress.snapshots),
-            )
-
-    # The thread.
-    def _work(self) -> None:
-        if not self._slots.acquire(self._stop):
-            self._finish(STOPPED, "Stopped before it started.")
-            return
-        try:
-            with self._lock:
-                self._status = RUNNING
-            self._train()
-        except Exception as err:  # noqa: BLE001 - the UI shows it; the thread must not die silently
-            self._finish(FAILED, f"Training failed: {err}")
-        finally:
-            self._slots.release()
-
-    def _train(self) -> None:
-        window_start, window_steps = time.perf_counter(), 0
-        try:
-            while True:
-                if self._stop.is_set():
-                    self._trainer.stop()  # its model then says "stopped", not "running"
-                    self._finish(STOPPED, "Stopped by you")
-                    return
-                single = False
-                if not self._unpaused.is_set():
-                    with self._lock:
-                        single = self._single_steps > 0
-                        if single:
-                            self._single_steps -= 1
-                    if not single:
-                        self._clock.stop()
-                        self._holding.set()
-                        self._unpaused.wait(0.1)
-                        window_start, window_steps = time.perf_counter(), 0
-                        continue
-                self._holding.clear()
-                self._clock.start()
-                if self._step(single):
-                    return
-                window_steps += 1
-                now = time.perf_counter()
-                if now - window_start >= 0.5:
-                    self._rate = window_steps / (now - window_start)
-                    window_start, window_steps = now, 0
-        finally:
-            self._clock.stop()
-
-    def _step(self, single: bool) -> bool:
-        """One trainer step, its events recorded; True when the run is over."""
-        events = self._trainer.step()
-        with self._lock:
-            return self._record(events, single)
-
-    def _record(self, events: list, single: bool) -> bool:
-        if single and not any(isinstance(e, StepEvent) for e in events):
-            # Stepping by hand: show every step's loss, not only every log_every-th.
-            self._step_losses.append(
-                (self._trainer.global_step, float(self._trainer.last_batch_loss))
-            )
-        for event in events:
-            if isinstance(event, StepEvent):
-                self._step_losses.append((event.step, float(event.loss)))
-                self._step_accs.append((event.step, float(event.running_acc)))
-                if len(self._step_losses) > MAX_STEP_POINTS:
-                    # Halve the resolution rather than drop the start of the curve.
-                    self._step_losses = self._step_losses[::2]
-                    self._step_accs = self._step_accs[::2]
-            elif isinstance(event, EpochEvent):
-                self._latest_W = event.W
-            elif isinstance(event, DoneEvent):
-                self._status, self._message = event.reason, event.message
-                return True
-        return False
-
-    def _finish(self, status: RunStatus, message: str) -> None:
-        with self._lock:
-            if not self._status.is_final:
-                self._status, self._message = status, message
-
-
-# A second Start within this many seconds, same settings, keeps the run that the first began
-# (a restart with the same settings and seed would only replay that run).
-REPEAT_START_SECONDS = 2.0
-
-
-class SessionRuns:
-    """What one browser session owns: at most one live run, plus whether it was collected."""
-
-    def __init__(self):
-        self.current: BackgroundRun | None = None
-        self.collected = False
-        self.counter = 0
-
-    def start(self, config: TrainConfig, dataset: Dataset, paused: bool = False) -> BackgroundRun:
-        self.shutdown()
-        # training_slots() is a Streamlit call, where a newer click can stop this script run:
-        # number the run only once it exists, or the next Start would make a "Run 2" of Run 1.
-        slots = training_slots()
-        run = BackgroundRun(f"Run {self.counter + 1}", config, dataset, slots)
-        self.counter += 1
-        self.current, self.collected = run, False
-        run.start(paused=paused)
-        return run
-
-    def is_repeat_start(self, config: TrainConfig, dataset: Dataset) -> bool:
-        """Whether a Start with these settings is the second click of a double click: the live
-        run goes on (not paused), has the same settings and dataset and began under
-        REPEAT_START_SECONDS ago. Restarting would replay that very run (same seed) and leave a
-        stopped run of 0 epochs behind."""
-        run = self.current
-        return (
-            run is not None
-            and not self.collected
-            and run.view().status in (QUEUED, RUNNING)
-            and run.config == config
-            and run.dataset_name == dataset.name
-            and time.monotonic() - run.started_at < REPEAT_START_SECONDS
-        )
-
-    def shutdown(self) -> None:
-        if self.current is not None:
-            self.current.stop()
-            self.current.join(timeout=5)
-
-
 @st.cache_resource(scope="session", on_release=lambda runs: runs.shutdown())
+def _session_runs(session_id: str) -> SessionRuns:
+    runs = SessionRuns()
+    _RUNS_BY_SESSION[session_id] = runs
+    return runs
+
+
 def session_runs() -> SessionRuns:
     """This session's runs; released (and the thread stopped) when the session ends."""
-    return SessionRuns()
+    return _session_runs(get_script_run_ctx().session_id)
 
+
+def runs_of_session(session_id: str) -> SessionRuns | None:
+    """The runs of the session `session_id`, from outside its script runs (tests, diagnostics);
+    None once the session has ended or before it started any."""
+    return _RUNS_BY_SESSION.get(session_id)
+
+
+# Lifecycle: what the Train page's form and buttons do.
+
+
+def end_live_run() -> None:
+    """Stop the live run, if any, and keep its record: nothing is thrown away silently."""
+    runs = session_runs()
+    if runs.live is not None:
+        runs.shutdown()
+        collect_finished_run()
+
+
+def start_run(config: TrainConfig, dataset: Dataset, paused: bool = False) -> BackgroundRun:
+    """End the live run (keeping its record) and start a new one with `config` on `dataset`."""
+    end_live_run()
+    # training_slots() is a Streamlit call, where a newer click can stop this script run: call it
+    # before SessionRuns numbers the run, or the next Start would make a "Run 2" of Run 1.
+    slots = training_slots()
+    return session_runs().start(config, dataset, slots, paused=paused)
+
+
+def start_unless_repeated(config: TrainConfig, dataset: Dataset) -> None:
+    """Start's click: a new run, unless it is the second click of a double click on Start."""
+    if not session_runs().is_repeat_start(config, dataset):
+        start_run(config, dataset)
+
+
+def step_once(config: TrainConfig | None, dataset: Dataset) -> None:
+    """One step's click: one minibatch of the paused live run, or of a new paused run with
+    `config` (needed then) when there is none."""
+    run = session_runs().live
+    if run is None:
+        run = start_run(config, dataset, paused=True)
+    run.step_once()
+
+
+def stop_live_run() -> None:
+    run = session_runs().live
+    if run is not None:
+        run.stop()
+        run.join(timeout=5)
+
+
+def forget_live_run() -> None:
+    """Stop the live run, keep its record, and clear the live view (Reset)."""
+    end_live_run()
+    session_runs().current = None
+
+
+# Drawing the live run.
 
 # Seconds between redraws of a live run: the browser manages 1-2 chart updates a second.
 REFRESH_SECONDS = 0.75
@@ -396,7 +125,7 @@ def follow_live_run(show: Callable[[RunView], None], keep_following: bool = True
     Why not `st.fragment(run_every=...)`: its timer lives in the browser, is cleared by every
     full-page run and armed again by a message of that run. Under load (10 sessions training on
     2 cores) Streamlit 1.67 sometimes drops the end of a finished run's messages when a request
-    arrives before they are sent, and the page then never polls again: it froze on "Queued".
+    arrives before they are sent, and the page then never polls again.
     """
     if keep_following:
         # While this script run follows the run, Streamlit's header shows "Running..." and a Stop
@@ -405,7 +134,7 @@ def follow_live_run(show: Callable[[RunView], None], keep_following: bool = True
         st.html(f"<style>{STATUS_WIDGET} {{display: none;}}</style>")
     while (view := live_run_view()) is not None:
         show(view)
-        if not keep_following or view.status == PAUSED:
+        if not keep_following or view.status == RunStatus.PAUSED:
             return  # a paused run changes only on this visitor's click, which redraws the page
         time.sleep(REFRESH_SECONDS)
 
@@ -416,10 +145,10 @@ def live_run_view() -> RunView | None:
     A run that has just ended triggers a full rerun instead, which collects it into the session
     (see collect_finished_run) and shows its results.
     """
-    runs = session_runs()
-    if runs.current is None or runs.collected:
+    run = session_runs().live
+    if run is None:
         return None
-    view = runs.current.view()
+    view = run.view()
     if view.is_final:
         st.rerun()
     return view
@@ -431,11 +160,9 @@ def collect_finished_run() -> RunView | None:
     Called on every script run (any page), so a run that ends while the visitor is on another page
     still lands. Returns the view of the run it collected, else None.
     """
-    from ui import state  # late import: keeps this module importable without a session
-
     runs = session_runs()
-    run = runs.current
-    if run is None or runs.collected:
+    run = runs.live
+    if run is None:
         return None
     view = run.view(with_snapshots=True)
     if not view.is_final:
@@ -454,19 +181,18 @@ def collect_finished_run() -> RunView | None:
         )
     )
     if view.history:  # at least one full epoch: worth keeping as a model
-        model = run.model
         test_acc = view.history[-1]["test_acc"]
         state.add_model(
             state.ModelEntry(
                 name=state.unique_name(
-                    f"{view.name} ({state.DATASET_TITLES[view.dataset]}, {test_acc:.2%})"
+                    f"{view.name} ({DATASET_TITLES[view.dataset]}, {test_acc:.2%})"
                 ),
-                model=model,
+                model=run.model,
                 dataset=view.dataset,
                 origin="trained",
                 test_acc=test_acc,
                 snapshots=view.snapshots,
             ),
-            make_current=view.status != DIVERGED,
+            make_current=view.status != RunStatus.DIVERGED,
         )
     return view

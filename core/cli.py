@@ -1,0 +1,153 @@
+"""``python -m core.train``: train with the notebook's schedule, print the notebook's lines,
+write W.npy, b.npy (the notebook's files) and model.npz.
+
+stdout gets exactly what the notebook printed (``round 1: ...`` per epoch, a blank line, then
+``test result: ...``); a progress bar goes to stderr when it is a terminal; errors are one
+line on stderr. Exit codes: 0 ok, 1 training or data error, 2 bad arguments, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.datasets import DATASET_NAMES, DATASET_TITLES, load_dataset
+from core.notebook import final_result_line, round_line
+from core.train import ConfigError, EpochEvent, RunStatus, StepEvent, TrainConfig, Trainer
+
+__all__ = ["ProgressBar", "main"]
+
+PROG = "core.train"
+
+
+class _CLIError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        raise _CLIError(message)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    defaults = TrainConfig()
+    p = _Parser(
+        prog="python -m core.train",
+        description="Train softmax regression with the notebook's schedule; writes W.npy, "
+        "b.npy and model.npz.",
+    )
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    p.add_argument("--lr", type=float, default=defaults.lr)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--l2", type=float, default=defaults.l2)
+    p.add_argument("--init-scale", type=float, default=defaults.init_scale)
+    p.add_argument(
+        "--dataset",
+        default=DATASET_NAMES[0],
+        choices=DATASET_NAMES,
+        help="; ".join(f"{name}: {title}" for name, title in DATASET_TITLES.items()),
+    )
+    p.add_argument("--data-dir", default=None, help="folder with the four IDX files")
+    p.add_argument("--out", default="out", help="output folder (default: out)")
+    return p
+
+
+class ProgressBar:
+    """A plain \\r progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream, total: int) -> None:
+        self.stream = stream
+        self.total = total
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        self.width = 0
+
+    def update(self, ev: StepEvent, epochs: int) -> None:
+        if not self.enabled:
+            return
+        frac = ev.step / self.total
+        filled = int(30 * frac)
+        line = (
+            f"[{'#' * filled}{'-' * (30 - filled)}] {frac:4.0%} epoch {ev.epoch}/{epochs} "
+            f"loss {ev.loss:.4f} acc {ev.running_acc:.3f} {ev.steps_per_sec:,.0f} steps/s"
+        )
+        self.width = max(self.width, len(line))
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+def _error(message: str, code: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _trainer_from_args(argv: list[str] | None) -> tuple[argparse.Namespace, Trainer]:
+    """Parse, validate, load the data. Raises _CLIError / ConfigError for bad arguments,
+    ValueError / OSError (DatasetError, IDXError) for data that cannot be loaded."""
+    args = _build_parser().parse_args(argv)
+    config = TrainConfig(
+        lr=args.lr,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        init_scale=args.init_scale,
+        l2=args.l2,
+        seed=args.seed,
+    ).validate()
+    ds = load_dataset(args.dataset, data_dir=args.data_dir)
+    return args, Trainer(config, ds, source=f"{args.dataset} ({ds.source})")
+
+
+def _train_printing_rounds(trainer: Trainer) -> EpochEvent | None:
+    """Run to the end, one notebook line per epoch on stdout; returns the last EpochEvent."""
+    bar = ProgressBar(sys.stderr, trainer.total_steps)
+    last: EpochEvent | None = None
+    try:
+        for ev in trainer:
+            if isinstance(ev, StepEvent):
+                bar.update(ev, trainer.config.epochs)
+            elif isinstance(ev, EpochEvent):
+                bar.clear()
+                last = ev
+                print(round_line(ev.epoch, ev.train_loss, ev.train_acc), flush=True)
+    finally:
+        bar.clear()
+    return last
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; returns the exit code (0 ok, 1 training/data error, 2 bad arguments)."""
+    try:
+        args, trainer = _trainer_from_args(argv)
+    except (_CLIError, ConfigError) as e:  # ConfigError also for a batch larger than the data
+        return _error(str(e), 2)
+    except (ValueError, OSError) as e:  # DatasetError and IDXError are ValueErrors
+        return _error(str(e), 1)
+
+    try:
+        last = _train_printing_rounds(trainer)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted at step {trainer.global_step}; nothing saved", file=sys.stderr)
+        return 130
+    if trainer.status != RunStatus.FINISHED or last is None:
+        return _error(f"{trainer.done_event.message}; nothing saved", 1)
+    print()
+    print(final_result_line(last.test_loss, last.test_acc))
+    out = Path(args.out)
+    try:
+        model = trainer.model
+        model.save(out / "model.npz")
+        model.export_notebook(out)
+    except OSError as e:
+        return _error(f"cannot write to {args.out}: {e.strerror or e}", 1)
+    print(f"saved {out / 'W.npy'}, {out / 'b.npy'}, {out / 'model.npz'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

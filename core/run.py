@@ -1,0 +1,196 @@
+"""A training run's vocabulary: its settings (TrainConfig), status (RunStatus), the events a
+run produces (StepEvent, EpochEvent, DoneEvent) and a snapshot of where it is (TrainerProgress).
+
+:mod:`core.train` produces these and re-exports them; the UI reads them. Shapes: D = 784
+pixels, C = 10 classes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "MAX_EPOCHS",
+    "ConfigError",
+    "RunStatus",
+    "TrainingDiverged",
+    "TrainConfig",
+    "StepEvent",
+    "EpochEvent",
+    "DoneEvent",
+    "Event",
+    "TrainerProgress",
+]
+
+MAX_EPOCHS = 100
+
+
+class RunStatus(str, Enum):
+    """Where a run is. The trainer itself is READY, RUNNING or one of the final four; QUEUED
+    and PAUSED are a background run's (ui.background), FAILED one whose thread raised. A str, so
+    it compares equal to its value and saves as plain text in a model file."""
+
+    READY = "ready"
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ConfigError(ValueError):
+    """A training setting is out of range (message names the setting)."""
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became nan/inf (or exploded); the model keeps the last finite weights."""
+
+    def __init__(self, message: str, step: int = 0, epoch: int = 0) -> None:
+        super().__init__(message)
+        self.step = step
+        self.epoch = epoch
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings; defaults are the notebook's."""
+
+    lr: float = 0.1
+    batch_size: int = 128
+    epochs: int = 20
+    init_scale: float = 0.01
+    l2: float = 0.0
+    seed: int = 0
+    log_every: int = 50
+
+    def validate(self, n_train: int | None = None) -> TrainConfig:
+        """Raise ConfigError for absurd settings; returns self. Large-but-finite values
+        (lr 1e3, batch 1, batch = n_train, huge l2) are accepted on purpose."""
+        if not _is_num(self.lr) or not math.isfinite(self.lr) or self.lr <= 0:
+            raise ConfigError(f"lr (learning rate) must be a finite number > 0, got {self.lr!r}")
+        if not _is_int(self.batch_size) or self.batch_size < 1:
+            raise ConfigError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+        if n_train is not None and self.batch_size > n_train:
+            raise ConfigError(
+                f"batch_size {self.batch_size} is larger than the training set ({n_train})"
+            )
+        if not _is_int(self.epochs) or not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ConfigError(f"epochs must be an integer in 1..{MAX_EPOCHS}, got {self.epochs!r}")
+        for name in ("init_scale", "l2"):
+            v = getattr(self, name)
+            if not _is_num(v) or not math.isfinite(v) or v < 0:
+                raise ConfigError(f"{name} must be a finite number >= 0, got {v!r}")
+        if not _is_int(self.seed) or self.seed < 0:
+            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if not _is_int(self.log_every) or self.log_every < 1:
+            raise ConfigError(f"log_every must be an integer >= 1, got {self.log_every!r}")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """Every ``log_every`` steps.
+
+    loss: mean minibatch cross-entropy over the steps since the previous StepEvent (smoother
+    than one batch), each batch scored with the weights before its update; the same quantity
+    as EpochEvent's train_loss / test_loss, without the L2 penalty. running_acc: accuracy over
+    those batches. l2_penalty: ``l2 / 2 * ||W||_F^2`` of the weights before this event's step
+    (0.0 when l2 is 0); loss + l2_penalty is the objective SGD minimises. steps_per_sec:
+    compute time only (pauses excluded)."""
+
+    step: int
+    epoch: int
+    batch_in_epoch: int
+    loss: float
+    running_acc: float
+    steps_per_sec: float
+    l2_penalty: float = 0.0
+
+
+@dataclass(frozen=True)
+class EpochEvent:
+    """End of an epoch (1-based): full train/test loss and accuracy, compute seconds,
+    copies of W (D, C) and b (C,)."""
+
+    epoch: int
+    train_loss: float
+    train_acc: float
+    test_loss: float
+    test_acc: float
+    seconds: float
+    W: np.ndarray = field(repr=False)
+    b: np.ndarray = field(repr=False)
+    step: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers without the weights (for history tables / JSON)."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step,
+            "train_loss": self.train_loss,
+            "train_acc": self.train_acc,
+            "test_loss": self.test_loss,
+            "test_acc": self.test_acc,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    """The run ended: reason is FINISHED, STOPPED or DIVERGED."""
+
+    reason: RunStatus
+    message: str
+
+
+Event = StepEvent | EpochEvent | DoneEvent
+
+
+@dataclass(frozen=True)
+class TrainerProgress:
+    """Where a run is, all fields from the same moment between two steps (so they agree).
+
+    last_batch_loss: the latest minibatch's cross-entropy (without the L2 penalty). history:
+    one ``EpochEvent.to_dict()`` per finished epoch. snapshots: (epoch, W (D, C), b (C,)) as
+    kept by the trainer's ``keep_snapshots`` (empty unless asked for)."""
+
+    status: RunStatus
+    message: str
+    global_step: int
+    epoch: int
+    batch_in_epoch: int
+    steps_per_epoch: int
+    total_steps: int
+    seconds: float
+    last_batch_loss: float | None
+    history: tuple[dict[str, Any], ...]
+    snapshots: tuple[tuple[int, np.ndarray, np.ndarray], ...] = ()
+
+    @property
+    def fraction_done(self) -> float:
+        return min(1.0, self.global_step / max(1, self.total_steps))

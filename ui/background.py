@@ -1,0 +1,357 @@
+"""Training runs in threads of their own, with no Streamlit in them: a process-wide cap on runs
+that train at once (TrainingSlots), one run controllable between steps (BackgroundRun), the
+consistent copy a page draws (RunView), and what one browser session owns (SessionRuns).
+
+The Streamlit side (caching these per process and per session, redrawing a live run, moving a
+finished run into the session) is ui/training.py.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.datasets import Dataset
+from core.train import (
+    DoneEvent,
+    EpochEvent,
+    RunStatus,
+    StepEvent,
+    TrainConfig,
+    Trainer,
+)
+
+# Bounds on what one run keeps in memory (a hosted demo serves many sessions).
+MAX_STEP_POINTS = 2000
+MAX_SNAPSHOTS = 21
+
+
+class TrainingSlots:
+    """A process-wide cap on runs that train at the same time."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._semaphore = threading.BoundedSemaphore(capacity)
+        self._lock = threading.Lock()
+        self.active = 0
+
+    def acquire(self, give_up: threading.Event) -> bool:
+        """Wait for a slot; False if `give_up` was set first."""
+        while not give_up.is_set():
+            if self._semaphore.acquire(timeout=0.2):
+                with self._lock:
+                    self.active += 1
+                return True
+        return False
+
+    def release(self) -> None:
+        with self._lock:
+            self.active -= 1
+        self._semaphore.release()
+
+
+def slot_capacity_from_env() -> int:
+    """MNIST_LAB_MAX_CONCURRENT_RUNS, default 2 (one per core on the hosted demo)."""
+    raw = os.environ.get("MNIST_LAB_MAX_CONCURRENT_RUNS", "2")
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        return 2
+
+
+class Stopwatch:
+    """Seconds spent between start() and stop(), over any number of such stretches."""
+
+    def __init__(self):
+        self._total = 0.0
+        self._since: float | None = None
+
+    def start(self) -> None:
+        if self._since is None:
+            self._since = time.perf_counter()
+
+    def stop(self) -> None:
+        if self._since is not None:
+            self._total += time.perf_counter() - self._since
+            self._since = None
+
+    @property
+    def seconds(self) -> float:
+        running = 0.0 if self._since is None else time.perf_counter() - self._since
+        return self._total + running
+
+
+@dataclass
+class RunView:
+    """A copy of a run's progress, safe to render while the thread goes on."""
+
+    name: str
+    config: TrainConfig
+    dataset: str
+    status: RunStatus
+    message: str
+    global_step: int
+    total_steps: int
+    epoch: int
+    elapsed: float  # seconds spent training (pauses excluded)
+    last_batch_loss: float | None
+    steps_per_sec: float
+    step_losses: list[tuple[int, float]]
+    step_accs: list[tuple[int, float]]
+    history: list[dict]
+    latest_W: np.ndarray | None
+    snapshots: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def fraction_done(self) -> float:
+        return min(1.0, self.global_step / max(1, self.total_steps))
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the run's average pace so far (epoch-end evaluations included): the
+        speed of the last half second jumps around too much, with small batches above all."""
+        if self.status != RunStatus.RUNNING:
+            return None
+        left = self.total_steps - self.global_step
+        if self.global_step > 0 and self.elapsed >= 1.0:
+            return left * self.elapsed / self.global_step
+        return left / self.steps_per_sec if self.steps_per_sec > 0 else None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status.is_final
+
+
+class BackgroundRun:
+    """One training run in its own daemon thread, controllable between steps.
+
+    view() never waits for a step: the trainer's numbers come from its progress() (one moment
+    between two steps), this run's own (status, step-loss samples) from under a short lock."""
+
+    def __init__(self, name: str, config: TrainConfig, dataset: Dataset, slots: TrainingSlots):
+        self.name = name
+        self.config = config
+        self.dataset_name = dataset.name
+        self.started_at = time.monotonic()
+        self._trainer = Trainer(config, dataset, keep_snapshots=MAX_SNAPSHOTS)
+        self._slots = slots
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+        self._holding = threading.Event()  # set while the thread waits, paused, between steps
+        self._single_steps = 0
+        self._status = RunStatus.QUEUED
+        self._message = ""
+        self._step_losses: list[tuple[int, float]] = []
+        self._step_accs: list[tuple[int, float]] = []
+        self._latest_W: np.ndarray | None = None
+        self._clock = Stopwatch()
+        self._rate = 0.0
+        self._thread = threading.Thread(target=self._work, name=f"train-{name}", daemon=True)
+
+    # Controls, called from the script thread.
+    def start(self, paused: bool = False) -> None:
+        if paused:
+            self._unpaused.clear()
+        self._thread.start()
+
+    def pause(self, wait: float = 1.0) -> None:
+        """Pause between two steps; wait up to `wait` s for the thread to get there, so the
+        page drawn next shows the step it stopped at (a paused run is not redrawn)."""
+        self._unpaused.clear()
+        with self._lock:
+            training = self._status == RunStatus.RUNNING
+        if training:
+            self._holding.wait(wait)
+
+    def resume(self) -> None:
+        self._unpaused.set()
+
+    def step_once(self, wait: float = 2.0) -> None:
+        """While paused, train exactly one more minibatch; wait up to `wait` s for it, so the
+        page drawn next shows it (a paused run is not redrawn until the next click)."""
+        with self._lock:
+            self._single_steps += 1
+            target = self._trainer.progress().global_step + self._single_steps
+        deadline = time.monotonic() + wait
+        while (
+            self.alive
+            and self._trainer.progress().global_step < target
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._unpaused.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def model(self):
+        """The trainer's model: the weights of the last finished epoch, with its metrics."""
+        return self._trainer.model
+
+    def view(self, with_snapshots: bool = False) -> RunView:
+        with self._lock:
+            progress = self._trainer.progress(with_snapshots)
+            status = self._status
+            if status == RunStatus.RUNNING and not self._unpaused.is_set():
+                status = RunStatus.PAUSED
+            return RunView(
+                name=self.name,
+                config=self.config,
+                dataset=self.dataset_name,
+                status=status,
+                message=self._message,
+                global_step=progress.global_step,
+                total_steps=progress.total_steps,
+                epoch=progress.epoch,
+                elapsed=self._clock.seconds,
+                last_batch_loss=progress.last_batch_loss,
+                steps_per_sec=self._rate,
+                step_losses=list(self._step_losses),
+                step_accs=list(self._step_accs),
+                history=list(progress.history),
+                latest_W=self._latest_W,
+                snapshots=list(progress.snapshots),
+            )
+
+    # The thread.
+    def _work(self) -> None:
+        if not self._slots.acquire(self._stop):
+            self._finish(RunStatus.STOPPED, "Stopped before it started.")
+            return
+        try:
+            with self._lock:
+                self._status = RunStatus.RUNNING
+            self._train()
+        except Exception as err:  # noqa: BLE001 - the UI shows it; the thread must not die silently
+            self._finish(RunStatus.FAILED, f"Training failed: {err}")
+        finally:
+            self._slots.release()
+
+    def _train(self) -> None:
+        window_start, window_steps = time.perf_counter(), 0
+        try:
+            while True:
+                if self._stop.is_set():
+                    self._trainer.stop()  # its model then says "stopped", not "running"
+                    self._finish(RunStatus.STOPPED, "Stopped by you")
+                    return
+                single = False
+                if not self._unpaused.is_set():
+                    with self._lock:
+                        single = self._single_steps > 0
+                        if single:
+                            self._single_steps -= 1
+                    if not single:
+                        self._clock.stop()
+                        self._holding.set()
+                        self._unpaused.wait(0.1)
+                        window_start, window_steps = time.perf_counter(), 0
+                        continue
+                self._holding.clear()
+                self._clock.start()
+                if self._step(single):
+                    return
+                window_steps += 1
+                now = time.perf_counter()
+                if now - window_start >= 0.5:
+                    self._rate = window_steps / (now - window_start)
+                    window_start, window_steps = now, 0
+        finally:
+            self._clock.stop()
+
+    def _step(self, single: bool) -> bool:
+        """One trainer step, its events recorded; True when the run is over."""
+        events = self._trainer.step()
+        with self._lock:
+            return self._record(events, single)
+
+    def _record(self, events: list, single: bool) -> bool:
+        if single and not any(isinstance(e, StepEvent) for e in events):
+            # Stepping by hand: show every step's loss, not only every log_every-th.
+            self._step_losses.append(
+                (self._trainer.global_step, float(self._trainer.last_batch_loss))
+            )
+        for event in events:
+            if isinstance(event, StepEvent):
+                self._step_losses.append((event.step, float(event.loss)))
+                self._step_accs.append((event.step, float(event.running_acc)))
+                if len(self._step_losses) > MAX_STEP_POINTS:
+                    # Halve the resolution rather than drop the start of the curve.
+                    self._step_losses = self._step_losses[::2]
+                    self._step_accs = self._step_accs[::2]
+            elif isinstance(event, EpochEvent):
+                self._latest_W = event.W
+            elif isinstance(event, DoneEvent):
+                self._status, self._message = event.reason, event.message
+                return True
+        return False
+
+    def _finish(self, status: RunStatus, message: str) -> None:
+        with self._lock:
+            if not self._status.is_final:
+                self._status, self._message = status, message
+
+
+# A second Start within this many seconds, same settings, keeps the run that the first began
+# (a restart with the same settings and seed would only replay that run).
+REPEAT_START_SECONDS = 2.0
+
+
+class SessionRuns:
+    """What one browser session owns: at most one live run, plus whether it was collected."""
+
+    def __init__(self):
+        self.current: BackgroundRun | None = None
+        self.collected = False
+        self.counter = 0
+
+    def start(
+        self, config: TrainConfig, dataset: Dataset, slots: TrainingSlots, paused: bool = False
+    ) -> BackgroundRun:
+        """Stop the live run, if any, and start a new one (numbered once it exists)."""
+        self.shutdown()
+        run = BackgroundRun(f"Run {self.counter + 1}", config, dataset, slots)
+        self.counter += 1
+        self.current, self.collected = run, False
+        run.start(paused=paused)
+        return run
+
+    @property
+    def live(self) -> BackgroundRun | None:
+        """The run that has not been collected into the session yet, else None."""
+        return None if self.collected else self.current
+
+    def is_repeat_start(self, config: TrainConfig, dataset: Dataset) -> bool:
+        """Whether a Start with these settings is the second click of a double click: the live
+        run goes on (not paused), has the same settings and dataset and began under
+        REPEAT_START_SECONDS ago. Restarting would replay that very run (same seed) and leave a
+        stopped run of 0 epochs behind."""
+        run = self.current
+        return (
+            run is not None
+            and not self.collected
+            and run.view().status in (RunStatus.QUEUED, RunStatus.RUNNING)
+            and run.config == config
+            and run.dataset_name == dataset.name
+            and time.monotonic() - run.started_at < REPEAT_START_SECONDS
+        )
+
+    def shutdown(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+            self.current.join(timeout=5)

@@ -1,0 +1,107 @@
+"""The Train page's settings: the form's fields, the form, its values checked into a TrainConfig,
+and Reset."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import streamlit as st
+
+from core.train import MAX_EPOCHS, ConfigError, TrainConfig
+from ui import state
+from ui.training import forget_live_run
+
+
+class FormField(NamedTuple):
+    """One input of the form. Integer bounds make an integer input, float bounds a float one."""
+
+    key: str  # the TrainConfig field
+    label: str
+    low: int | float
+    high: int | float | None  # None: the training set's size
+    help: str
+
+
+FORM_FIELDS = (
+    FormField(
+        "lr",
+        "Learning rate",
+        1e-6,
+        1e3,
+        "η: step size. The notebook uses 0.1; try 1 to learn faster, 500 to diverge.",
+    ),
+    FormField(
+        "batch_size",
+        "Batch size",
+        1,
+        None,
+        "Images per gradient step (1 = pure SGD, 60000 = full-batch gradient descent).",
+    ),
+    FormField(
+        "epochs", "Epochs", 1, MAX_EPOCHS, f"Passes over the training set (at most {MAX_EPOCHS})."
+    ),
+    FormField("init_scale", "Init scale", 0.0, 10.0, "Weights start as randn(784, 10) × this."),
+    FormField(
+        "l2", "L2 weight decay", 0.0, 1e3, "λ: pulls weights towards zero; 0 in the notebook."
+    ),
+    FormField(
+        "seed",
+        "Seed",
+        0,
+        2**32 - 1,
+        "Same seed, same initial weights and shuffles: the run repeats exactly.",
+    ),
+)
+# TrainConfig field -> the label of its input.
+LABELS = {field.key: field.label for field in FORM_FIELDS}
+
+
+def checked_config(values: dict, error_slot) -> TrainConfig | None:
+    """`values` as a validated TrainConfig; where they cannot be used, say why in `error_slot`
+    (an st.empty) and return None."""
+    try:
+        return TrainConfig(**values).validate()
+    except (ConfigError, TypeError) as err:
+        error_slot.error(f"These settings cannot be used: {err}")
+        return None
+
+
+def settings_form(n_train: int) -> tuple[TrainConfig | None, object]:
+    """Draw the settings form. Returns the config when Start was pressed with valid values (else
+    None), and the slot under the form where a problem with the settings is shown."""
+    form = st.session_state[state.TRAIN_FORM]
+    values = dict(form)
+    with st.form("train_settings", border=True):
+        # Two rows of three: six inputs in one row are cut off on a 1024 px projector.
+        cells = [cell for _ in range(2) for cell in st.columns(3)]
+        for cell, field in zip(cells, FORM_FIELDS, strict=True):
+            kind = type(field.low)
+            # Keyed, so Reset can set them (in its callback); Streamlit forgets a widget's key
+            # on a page that does not draw it, so they start from the last values started with.
+            widget_key = state.TRAIN_INPUT_PREFIX + field.key
+            st.session_state.setdefault(widget_key, kind(form[field.key]))
+            values[field.key] = cell.number_input(
+                field.label,
+                min_value=field.low,
+                max_value=n_train if field.high is None else field.high,
+                step=1 if kind is int else None,
+                format="%g" if kind is float else "%d",
+                help=field.help,
+                key=widget_key,
+            )
+        started = st.form_submit_button("▶️ Start training", type="primary")
+    error_slot = st.empty()  # always here: the page keeps one shape while it follows a run
+    if not started:
+        return None, error_slot
+    st.session_state[state.TRAIN_FORM] = values
+    return checked_config(values, error_slot), error_slot
+
+
+def reset() -> None:
+    """Reset's callback (it runs before the page, while the form's inputs can still be set):
+    stop any run, keeping its record, clear the live view, restore the notebook's settings."""
+    forget_live_run()
+    defaults = state.default_train_form()
+    st.session_state[state.TRAIN_FORM] = defaults
+    for field in FORM_FIELDS:
+        st.session_state[state.TRAIN_INPUT_PREFIX + field.key] = defaults[field.key]
