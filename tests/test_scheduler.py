@@ -13,6 +13,7 @@ import time
 import pytest
 
 from ui.scheduler import (
+    SHORT_TURN_SECONDS,
     FairScheduler,
     capacity_from_env,
     max_run_steps_from_env,
@@ -89,6 +90,32 @@ def test_a_newcomer_behind_two_greedy_runs_gets_a_turn_within_one_round():
         others_served += 1
         # At most the run that was already waiting goes first.
         assert others_served <= 1, "the newcomer waits longer than one round"
+
+
+def test_a_short_turn_goes_ahead_of_full_turns_but_behind_earlier_short_ones():
+    scheduler = FairScheduler(capacity=1, turn_seconds=0.2, clock=FakeClock())
+    turns = {"A": scheduler.request("A")}
+    for key in ("B", "C"):
+        turns[key] = scheduler.request(key)
+    turns["one step"] = scheduler.request("one step", short=True)
+    turns["another step"] = scheduler.request("another step", short=True)
+    assert turns["one step"].seconds == SHORT_TURN_SECONDS < turns["B"].seconds == 0.2
+    granted = []
+    for _ in range(4):
+        key = holder(scheduler)
+        granted.append(key)
+        turns[key].release()
+    assert granted == ["A", "one step", "another step", "B"]
+    # A short request withdrawn while waiting leaves the order of the others as it was.
+    turns["third step"] = scheduler.request("third step", short=True)
+    turns["fourth step"] = scheduler.request("fourth step", short=True)
+    turns["third step"].release()
+    turns["D"] = scheduler.request("D")
+    granted = []
+    while (key := holder(scheduler)) is not None:
+        granted.append(key)
+        turns[key].release()
+    assert granted == ["C", "fourth step", "D"]
 
 
 def test_a_turn_expires_after_turn_seconds_counted_from_its_grant():
@@ -204,6 +231,14 @@ def test_paused_runs_do_not_count_as_sharing():
     b.release()  # paused again while waiting
     assert scheduler.sharing_with("A") == 0 and scheduler.share("A") == 1.0
     a.release()
+
+
+def test_sharing_gives_the_others_and_the_share_of_one_moment():
+    scheduler = FairScheduler(capacity=2, clock=FakeClock())
+    for key in "ABC":
+        scheduler.request(key)
+    assert scheduler.sharing("A") == (2, pytest.approx(2 / 3))
+    assert scheduler.sharing("paused") == (3, 0.5)  # what it would get by asking
 
 
 def test_share_is_capacity_over_the_runs_that_want_turns():

@@ -22,10 +22,11 @@ way a background run's thread drives its trainer::
     # between turns, a paused or paced run simply does not ask for a turn: it holds nothing
 
 The turn is handed back when the ``with`` block ends, also when a step raises. The lower-level
-``request()`` / ``Turn.wait()`` / ``Turn.release()`` are what ``turn()`` is made of.
+``request()`` / ``Turn.wait()`` / ``Turn.release()`` are what ``turn()`` is made of. A single
+step (the One step button) asks for a *short* turn, served ahead of the full ones.
 
-For the page: ``sharing_with(run_key)`` (how many other runs want turns right now) and
-``share(run_key)`` (the fraction of wall time the run computes while that many want turns:
+For the page: ``sharing(run_key)`` gives ``others`` (how many other runs want turns right now)
+and ``share`` (the fraction of wall time the run computes while that many want turns:
 ``capacity / wanting``, at most 1), so a time estimate at solo pace can be divided by it.
 
 Operator settings, read from the environment:
@@ -46,11 +47,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import NamedTuple
 
 __all__ = [
     "CAPACITY_ENV",
+    "DEFAULT_TURN_SECONDS",
     "MAX_RUN_STEPS_ENV",
+    "SHORT_TURN_SECONDS",
     "FairScheduler",
+    "Sharing",
     "Turn",
     "capacity_from_env",
     "max_run_steps_from_env",
@@ -63,6 +68,9 @@ MAX_RUN_STEPS_ENV = "MNIST_LAB_MAX_RUN_STEPS"
 # A few hundred milliseconds: long enough that handing turns over costs nothing measurable (a
 # default step is ~1 ms), short enough that every waiting run trains several times a second.
 DEFAULT_TURN_SECONDS = 0.2
+# A turn for a single step (the One step button): served ahead of full turns, so a click shows
+# its step at once however many runs wait, and handed back after that one step.
+SHORT_TURN_SECONDS = 0.02
 # How often a waiting run looks at its give_up event: a closed tab ends a queued run this fast.
 GIVE_UP_POLL_SECONDS = 0.05
 
@@ -110,15 +118,25 @@ def run_steps_message(total_steps: int, steps_per_epoch: int, limit: int | None)
     )
 
 
+class Sharing(NamedTuple):
+    """How a run shares the server at one moment (see FairScheduler.sharing)."""
+
+    others: int  # other runs that want turns (hold or wait for one) right now
+    share: float  # the fraction of wall time this run computes while that stays so
+
+
 class Turn:
-    """One request for a turn: waiting, then held for ``turn_seconds``, then released.
+    """One request for a turn: waiting, then held for ``seconds``, then released.
 
     Made by ``FairScheduler.request``; ``release()`` hands it back (or withdraws it while it
     still waits) and may be called any number of times."""
 
-    def __init__(self, scheduler: FairScheduler, run_key: Hashable, requested_at: float):
+    def __init__(
+        self, scheduler: FairScheduler, run_key: Hashable, requested_at: float, seconds: float
+    ):
         self.run_key = run_key
         self.requested_at = requested_at
+        self.seconds = seconds  # how long the turn lasts once granted
         self.granted_at: float | None = None
         self.released = False
         self._scheduler = scheduler
@@ -138,7 +156,7 @@ class Turn:
         """Clock seconds left in this turn; 0 when it is not (or no longer) held."""
         if not self.held:
             return 0.0
-        return max(0.0, self.granted_at + self._scheduler.turn_seconds - self._scheduler.clock())
+        return max(0.0, self.granted_at + self.seconds - self._scheduler.clock())
 
     def expired(self) -> bool:
         """Whether the holder should stop stepping: the turn's time is up, or it is not held."""
@@ -181,25 +199,35 @@ class FairScheduler:
         self._lock = threading.Lock()
         self._holders: dict[Hashable, Turn] = {}
         self._waiting: deque[Turn] = deque()
+        self._short_waiting = 0  # the first this many of _waiting are short turns
 
     # Asking for turns.
-    def request(self, run_key: Hashable) -> Turn:
-        """Line up for a turn without blocking; the turn is granted at once if one is free."""
+    def request(self, run_key: Hashable, short: bool = False) -> Turn:
+        """Line up for a turn without blocking; the turn is granted at once if one is free.
+
+        ``short``: a turn of SHORT_TURN_SECONDS for a single step, lined up ahead of the full
+        turns (behind other short ones): it costs the runs behind it a few milliseconds."""
         with self._lock:
-            if run_key in self._holders or any(t.run_key == run_key for t in self._waiting):
+            if self._wants(run_key):
                 raise ValueError(f"run {run_key!r} already has a turn or waits for one")
-            turn = Turn(self, run_key, self.clock())
-            self._waiting.append(turn)
+            seconds = min(SHORT_TURN_SECONDS, self.turn_seconds) if short else self.turn_seconds
+            turn = Turn(self, run_key, self.clock(), seconds)
+            if short:
+                self._short_waiting += 1
+                self._waiting.insert(self._short_waiting - 1, turn)
+            else:
+                self._waiting.append(turn)
             self._grant_free_turns()
             return turn
 
     @contextmanager
     def turn(
-        self, run_key: Hashable, give_up: threading.Event | None = None
+        self, run_key: Hashable, give_up: threading.Event | None = None, short: bool = False
     ) -> Iterator[Turn | None]:
-        """Wait for a turn and hold it for the ``with`` block; handed back when the block ends,
-        also by an exception. Gives None (and holds nothing) if ``give_up`` is set first."""
-        turn = self.request(run_key)
+        """Wait for a turn (``short``: see request) and hold it for the ``with`` block; handed
+        back when the block ends, also by an exception. Gives None (and holds nothing) if
+        ``give_up`` is set first."""
+        turn = self.request(run_key, short)
         try:
             yield turn if turn.wait(give_up) else None
         finally:
@@ -217,6 +245,13 @@ class FairScheduler:
         """Runs waiting for a turn right now."""
         with self._lock:
             return len(self._waiting)
+
+    def sharing(self, run_key: Hashable) -> Sharing:
+        """``sharing_with`` and ``share`` of one moment (one look under the lock)."""
+        with self._lock:
+            wants = self._wants(run_key)
+            wanting = self._wanting()
+            return Sharing(wanting - wants, min(1.0, self.capacity / (wanting + (not wants))))
 
     def sharing_with(self, run_key: Hashable) -> int:
         """How many other runs want turns (hold or wait for one) right now; paused runs don't."""
@@ -241,6 +276,8 @@ class FairScheduler:
     def _grant_free_turns(self) -> None:
         while len(self._holders) < self.capacity and self._waiting:
             turn = self._waiting.popleft()
+            if self._short_waiting:  # short turns are at the front: that was one
+                self._short_waiting -= 1
             turn.granted_at = self.clock()
             self._holders[turn.run_key] = turn
             turn._granted.notify()
@@ -270,5 +307,7 @@ class FairScheduler:
         if self._holders.get(turn.run_key) is turn:
             del self._holders[turn.run_key]
         else:
+            if self._waiting.index(turn) < self._short_waiting:
+                self._short_waiting -= 1
             self._waiting.remove(turn)
         self._grant_free_turns()
