@@ -95,7 +95,9 @@ class Server:
 
     def __enter__(self) -> Server:
         cmd = [
-            str(REPO / ".venv" / "bin" / "streamlit"),
+            sys.executable,  # the interpreter running this script, with its Streamlit
+            "-m",
+            "streamlit",
             "run",
             self.script,
             "--server.address=127.0.0.1",
