@@ -215,6 +215,7 @@ def test_a_paused_run_holds_no_turn_and_the_other_run_trains():
         second.start()
         wait_until(lambda: second.view().global_step > 500, timeout=20, what="the second run")
         assert first.view().global_step == paused_at and first.view().status == PAUSED
+        assert first.started_at <= first.first_turn_at <= second.first_turn_at
         assert second.view().sharing_with == 0 and second.view().share == 1.0
         # Resumed, it takes turns again, and both see that they share the server.
         first.resume()
@@ -230,7 +231,7 @@ def test_queued_until_its_first_turn_and_pause_or_stop_leave_the_queue_at_once()
     with stopped_at_the_end(run):
         wait_until(lambda: scheduler.waiting == 1, what="the run to line up")
         view = run.view()
-        assert view.status == QUEUED and view.global_step == 0
+        assert view.status == QUEUED and view.global_step == 0 and run.first_turn_at is None
         assert view.sharing_with == 1 and view.share == pytest.approx(0.5)
         run.pause()  # returns once the run has left the queue
         assert scheduler.waiting == 0 and run.view().status == PAUSED

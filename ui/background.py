@@ -124,6 +124,7 @@ class BackgroundRun:
         self.config = config
         self.dataset_name = dataset.name
         self.started_at = time.monotonic()
+        self.first_turn_at: float | None = None  # time.monotonic() of its first turn
         self._trainer = Trainer(config, dataset, keep_snapshots=MAX_SNAPSHOTS)
         self._scheduler = scheduler
         self._lock = threading.Lock()
@@ -277,6 +278,7 @@ class BackgroundRun:
         with self._lock:
             if self._status == RunStatus.QUEUED:
                 self._status = RunStatus.RUNNING
+                self.first_turn_at = time.monotonic()
         self._clock.start()
         try:
             if single:
