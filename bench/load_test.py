@@ -11,10 +11,12 @@ can also read the server's memory from /proc/<pid>/status: VmRSS sampled every 0
 at the end) and VmHWM (the kernel's high-water mark). With --url give --pid to get memory.
 
 Reported per N: sessions that finished, their test accuracy (min-max), seconds per epoch under
-load (the run's own training time / epochs: queued time excluded), wall time from the first
-click to the last result, server RSS before the sessions, peak RSS and VmHWM. Training runs
-over the server's cap (MNIST_LAB_MAX_CONCURRENT_RUNS, default 2) wait "Queued", so s/epoch
-stays near the single-run figure while the wall time grows with N / cap.
+load (the run's own computing time / epochs: waits for a turn excluded), wall time from the
+first click to the last result, server RSS before the sessions, peak RSS and VmHWM. The runs
+take turns (ui/scheduler.py), at most MNIST_LAB_MAX_CONCURRENT_RUNS (default one per core) at
+the same moment, so s/epoch stays near the single-run figure while the wall time grows with
+N / cap. The scheduler's own scenarios (a newcomer beside paused and training long runs, thirty
+visitors at once) are measured in-process by bench/fair_share.py.
 
 Bounded: every wait has a time limit (--timeout per N), every loop a count; traffic goes only to
 127.0.0.1. Prints a markdown table. A measurement, not a test: no asserts, exit code 1 if a
@@ -95,7 +97,9 @@ class Server:
 
     def __enter__(self) -> Server:
         cmd = [
-            str(REPO / ".venv" / "bin" / "streamlit"),
+            sys.executable,  # the interpreter running this script, with its Streamlit
+            "-m",
+            "streamlit",
             "run",
             self.script,
             "--server.address=127.0.0.1",
@@ -274,8 +278,8 @@ def run_round(
 
 def table(rounds: list[Round], epochs: int, cap: str) -> str:
     lines = [
-        f"Training {epochs} epochs (batch 128) in every session at once; server cap {cap} "
-        "concurrent runs.",
+        f"Training {epochs} epochs (batch 128) in every session at once; at most {cap} runs "
+        "compute at the same moment.",
         "",
         "| sessions | finished | test accuracy | s/epoch under load (median, max) | saw Queued "
         "| wall time | server RSS before → end | RSS peak (sampled) | VmHWM |",
@@ -331,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
-    cap = os.environ.get("MNIST_LAB_MAX_CONCURRENT_RUNS", "2")
+    cap = os.environ.get("MNIST_LAB_MAX_CONCURRENT_RUNS") or f"{os.cpu_count()} (one per core)"
     # Rounds that share a server: all of them, or each alone with --fresh-server (then a
     # round's VmHWM is its own).
     groups = [[n] for n in args.sessions] if args.fresh_server else [args.sessions]

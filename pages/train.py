@@ -107,7 +107,8 @@ if controls.button(
     help="Train one minibatch. Starts a paused run if none is going.",
 ):
     # A new paused run takes the settings last started with, checked as Start checks them.
-    new_config = None if run else checked_config(st.session_state[state.TRAIN_FORM], form_error)
+    form, n_train = st.session_state[state.TRAIN_FORM], len(dataset.train_labels)
+    new_config = None if run else checked_config(form, form_error, n_train)
     if run is not None or new_config is not None:
         step_once(new_config, dataset)
         st.rerun()

@@ -1,5 +1,6 @@
 """The app as a public hosted demo, through AppTest: shared read-only data, bounded sessions,
-the process-wide training cap, sessions that end, hostile uploads, extreme settings, odd canvases.
+training in turns under the process-wide cap, the step bound, sessions that end, hostile uploads,
+extreme settings, odd canvases.
 
 Every hostile input must give a clear message, leave the visitor's model and history alone, and
 leave the app working (the next interaction succeeds). Real-server checks (upload size limit,
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import threading
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -44,10 +43,11 @@ from tests.apptest_helpers import (
     wait_until,
 )
 from ui import state
-from ui.background import BackgroundRun, TrainingSlots, slot_capacity_from_env
+from ui.background import BackgroundRun
 from ui.loaders import load_shared_dataset
+from ui.scheduler import MAX_RUN_STEPS_ENV, FairScheduler, capacity_from_env
 from ui.sidebar import upload_limit_mb
-from ui.training import training_slots
+from ui.training import training_scheduler
 
 REPO = Path(__file__).resolve().parents[1]
 QUEUED, RUNNING = RunStatus.QUEUED, RunStatus.RUNNING
@@ -92,7 +92,7 @@ def test_dataset_is_loaded_once_shared_and_read_only(app):
     # A run trains on the shared arrays: setting one up allocates far less than a copy of them.
     tracemalloc.start()
     try:
-        BackgroundRun("shared", TrainConfig(), ds, TrainingSlots(1))
+        BackgroundRun("shared", TrainConfig(), ds, FairScheduler(capacity=1))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -177,81 +177,108 @@ def test_a_finished_run_does_not_keep_every_epoch_twice(app):
 
 
 # ---------------------------------------------------------------------------------------------
-# CPU: the process-wide cap, the epoch bound, sessions that end
+# CPU: turns under the process-wide cap, the epoch and step bounds, sessions that end
 
 
-def test_cap_two_third_run_queues_until_a_slot_frees():
-    slots = TrainingSlots(2)
+def test_three_long_runs_under_a_cap_of_two_all_train_and_end_with_nothing_held():
+    scheduler = FairScheduler(capacity=2)
     data = tiny_dataset()
-    config = TrainConfig(epochs=MAX_EPOCHS, batch_size=1)  # long enough to hold its slot
-    runs = [BackgroundRun(f"cap-{i}", config, data, slots) for i in range(3)]
+    config = TrainConfig(epochs=MAX_EPOCHS, batch_size=1)  # long: it never ends by itself
+    runs = [BackgroundRun(f"cap-{i}", config, data, scheduler) for i in range(3)]
     try:
-        for started, run in enumerate(runs[:2], start=1):
+        for run in runs:
             run.start()
-            wait_until(lambda n=started: slots.active == n, what="the run in its slot")
-        runs[2].start()
-        wait_until(lambda: runs[1].view().status == RUNNING, what="two runs training")
-        time.sleep(0.5)  # time enough for the third run to take a slot, were there one
-        assert [r.view().status for r in runs] == [RUNNING, RUNNING, QUEUED]
-        assert runs[2].view().global_step == 0, "a queued run does not train"
-        runs[0].stop()
-        runs[0].join(5)
-        wait_until(lambda: runs[2].view().status == RUNNING, what="the queued run to start")
-        wait_until(lambda: runs[2].view().global_step > 0, what="the queued run to train")
-        assert slots.active == 2
+        # No run waits for another to end: each gets turns, and each sees the other two.
+        wait_until(
+            lambda: all(r.view().global_step > 100 for r in runs), timeout=30, what="all train"
+        )
+        wait_until(lambda: all(r.view().sharing_with == 2 for r in runs), what="three runs sharing")
+        assert all(r.view().status == RUNNING for r in runs)
+        assert scheduler.active <= 2
     finally:
         for run in runs:
             run.stop()
         for run in runs:
             run.join(5)
-    assert slots.active == 0
+    assert scheduler.active == 0 and scheduler.waiting == 0
     assert not any(r.alive for r in runs)
 
 
-def test_a_queued_run_stopped_before_its_turn_never_takes_a_slot():
-    slots = TrainingSlots(1)
-    assert slots.acquire(threading.Event())
-    run = BackgroundRun("cap-q", TrainConfig(epochs=1), tiny_dataset(), slots)
-    run.start()
-    time.sleep(0.3)  # time enough to take a slot, were there one
-    assert run.view().status == QUEUED
-    run.stop()
-    run.join(5)
-    assert not run.alive and run.view().status == "stopped"
-    slots.release()
-    assert slots.active == 0
-
-
-def test_train_page_shows_queued_while_the_servers_slots_are_busy(app):
-    slots = training_slots()  # the process-wide instance the app uses
-    held = [threading.Event() for _ in range(slots.capacity)]
-    for give_up in held:
-        assert slots.acquire(give_up)
+def test_train_page_shows_queued_while_the_servers_turns_are_all_held(app):
+    scheduler = training_scheduler()  # the process-wide instance the app uses
+    held = [scheduler.request(f"another visitor {i}") for i in range(scheduler.capacity)]
     try:
+        assert all(turn.held for turn in held)
         train_page(app, epochs=2)
         click(app, "Start training")
         run = session_run()
         assert run.view().status == QUEUED
         rerun_until(app, lambda at: at.info, what="the queue notice")
         infos = " ".join(i.value for i in app.info)
-        assert "Queued" in infos and f"{slots.capacity} of {slots.capacity}" in infos
+        assert "Queued: waiting for a turn" in infos
+        assert f"Sharing the server with {scheduler.capacity} other run" in infos
         assert "Queued" in progress_text(app)
-        slots.release()
-        held.pop()
-        wait_until(lambda: run.view().status != QUEUED, what="a free slot")
+        held.pop().release()
+        wait_until(lambda: run.view().status != QUEUED, what="a free turn")
         wait_for_runs(app, 1)
         assert app.session_state[state.RUNS][-1].outcome == "finished"
     finally:
-        for _ in held:
-            slots.release()
+        for turn in held:
+            turn.release()
 
 
-def test_slot_capacity_comes_from_the_environment(monkeypatch):
-    for raw, expected in (("3", 3), ("0", 1), ("-5", 1), ("lots", 2), ("", 2)):
-        monkeypatch.setenv("MNIST_LAB_MAX_CONCURRENT_RUNS", raw)
-        assert slot_capacity_from_env() == expected
-    monkeypatch.delenv("MNIST_LAB_MAX_CONCURRENT_RUNS")
-    assert slot_capacity_from_env() == 2
+def test_train_page_says_when_the_run_shares_the_server(app):
+    other = BackgroundRun(
+        "another visitor", TrainConfig(epochs=MAX_EPOCHS, batch_size=1), tiny_dataset(),
+        training_scheduler(),
+    )  # fmt: skip
+    try:
+        other.start()
+        train_page(app, epochs=MAX_EPOCHS, batch_size=1)
+        click(app, "Start training")
+        rerun_until(
+            app,
+            lambda at: (
+                "Sharing the server with 1 other run: this run gets about"
+                in " ".join(c.value for c in at.caption)
+            ),
+            what="the sharing line",
+        )
+        # Alone again, the line goes.
+        other.stop()
+        other.join(5)
+        rerun_until(
+            app,
+            lambda at: not any("Sharing the server" in c.value for c in at.caption),
+            what="the sharing line to go",
+        )
+        click(app, "Stop")
+    finally:
+        other.stop()
+        other.join(5)
+
+
+def test_the_apps_scheduler_takes_its_capacity_from_the_env():
+    # The default (one turn per core) and odd values: tests/test_scheduler.py.
+    assert training_scheduler().capacity == capacity_from_env()
+
+
+def test_a_run_over_the_step_bound_is_refused_with_a_message_and_starts_nothing(app, monkeypatch):
+    monkeypatch.setenv(MAX_RUN_STEPS_ENV, "1000")
+    train_page(app, epochs=3)  # 3 x 469 = 1,407 steps
+    click(app, "Start training")
+    errors = " ".join(e.value for e in app.error)
+    assert "1,407 training steps" in errors and "at most 1,000" in errors
+    assert "at most 2 epochs fit" in errors
+    assert session_run() is None and not train_threads()
+    click(app, "One step")  # the same settings through One step: refused the same way
+    assert "1,407 training steps" in " ".join(e.value for e in app.error)
+    assert session_run() is None and not train_threads()
+    # Within the bound, it starts.
+    train_page(app, epochs=2)
+    click(app, "Start training")
+    assert not app.error and session_run() is not None
+    wait_for_runs(app, 1)
 
 
 def test_epochs_are_capped_in_the_widget_and_in_the_core(app):
@@ -286,7 +313,8 @@ def test_ending_the_session_stops_its_run_and_thread(app):
     assert not run.alive, "on_release joined the thread"
     assert not train_threads()
     assert run.view().status == "stopped"
-    assert training_slots().active == 0, "its slot is free again"
+    scheduler = training_scheduler()
+    assert scheduler.active == 0 and scheduler.waiting == 0, "it holds no turn"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -74,3 +74,22 @@ def test_redrawing_in_one_script_run_sends_only_changed_charts_without_id_clashe
     assert not at.info, "the queue notice is gone once the run trains"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"] == "91.50%"
+
+
+def test_the_sharing_line_names_the_other_runs_and_this_runs_share():
+    from core.train import RunStatus, TrainConfig
+    from ui.background import RunView
+    from ui.live_panel import sharing_text
+
+    def view(others: int, share: float) -> RunView:
+        return RunView(
+            "Run 1", TrainConfig(), "mnist", RunStatus.RUNNING, "", 10, 938, 0, 1.0, 0.5, 10.0,
+            [], [], [], None, sharing_with=others, share=share,
+        )  # fmt: skip
+
+    assert (
+        sharing_text(view(2, 2 / 3))
+        == "Sharing the server with 2 other runs: this run gets about 67% of a core."
+    )
+    assert sharing_text(view(1, 1.0)).startswith("Sharing the server with 1 other run: ")
+    assert sharing_text(view(1, 1.0)).endswith("about 100% of a core.")

@@ -33,13 +33,25 @@ def test_the_form_has_one_input_per_setting():
 
 def test_valid_settings_become_a_config_and_bad_ones_a_message():
     slot = ErrorSlot()
-    config = checked_config({**TrainConfig().to_dict(), "epochs": 3}, slot)
+    config = checked_config({**TrainConfig().to_dict(), "epochs": 3}, slot, 60_000)
     assert config == TrainConfig(epochs=3) and not slot.messages
-    assert checked_config({**TrainConfig().to_dict(), "lr": -1.0}, slot) is None
-    assert checked_config({**TrainConfig().to_dict(), "speed": 2}, slot) is None
+    assert checked_config({**TrainConfig().to_dict(), "lr": -1.0}, slot, 60_000) is None
+    assert checked_config({**TrainConfig().to_dict(), "speed": 2}, slot, 60_000) is None
     assert len(slot.messages) == 2
     assert all(m.startswith("These settings cannot be used") for m in slot.messages)
     assert "lr" in slot.messages[0]
+
+
+def test_a_run_over_the_servers_step_bound_is_refused_with_what_fits(monkeypatch):
+    slot = ErrorSlot()
+    notebook = TrainConfig().to_dict()  # 20 epochs of 469 steps: 9,380 steps
+    monkeypatch.delenv("MNIST_LAB_MAX_RUN_STEPS", raising=False)
+    assert checked_config(notebook, slot, 60_000) == TrainConfig() and not slot.messages
+    monkeypatch.setenv("MNIST_LAB_MAX_RUN_STEPS", "5000")
+    assert checked_config(notebook, slot, 60_000) is None
+    assert len(slot.messages) == 1
+    assert "9,380 training steps" in slot.messages[0] and "at most 10 epochs" in slot.messages[0]
+    assert checked_config({**notebook, "epochs": 10}, slot, 60_000) == TrainConfig(epochs=10)
 
 
 def test_the_runs_table_has_a_row_per_run_with_its_settings_and_result():

@@ -1,6 +1,7 @@
-"""Training runs in threads of their own, with no Streamlit in them: a process-wide cap on runs
-that train at once (TrainingSlots), one run controllable between steps (BackgroundRun), the
-consistent copy a page draws (RunView), and what one browser session owns (SessionRuns).
+"""Training runs in threads of their own, with no Streamlit in them: one run controllable between
+steps that trains in turns granted by the process-wide ui.scheduler.FairScheduler
+(BackgroundRun), the consistent copy a page draws (RunView), and what one browser session owns
+(SessionRuns).
 
 The Streamlit side (caching these per process and per session, redrawing a live run, moving a
 finished run into the session) is ui/training.py.
@@ -8,7 +9,6 @@ finished run into the session) is ui/training.py.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,43 +24,11 @@ from core.train import (
     TrainConfig,
     Trainer,
 )
+from ui.scheduler import FairScheduler, Sharing, Turn
 
 # Bounds on what one run keeps in memory (a hosted demo serves many sessions).
 MAX_STEP_POINTS = 2000
 MAX_SNAPSHOTS = 21
-
-
-class TrainingSlots:
-    """A process-wide cap on runs that train at the same time."""
-
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self._semaphore = threading.BoundedSemaphore(capacity)
-        self._lock = threading.Lock()
-        self.active = 0
-
-    def acquire(self, give_up: threading.Event) -> bool:
-        """Wait for a slot; False if `give_up` was set first."""
-        while not give_up.is_set():
-            if self._semaphore.acquire(timeout=0.2):
-                with self._lock:
-                    self.active += 1
-                return True
-        return False
-
-    def release(self) -> None:
-        with self._lock:
-            self.active -= 1
-        self._semaphore.release()
-
-
-def slot_capacity_from_env() -> int:
-    """MNIST_LAB_MAX_CONCURRENT_RUNS, default 2 (one per core on the hosted demo)."""
-    raw = os.environ.get("MNIST_LAB_MAX_CONCURRENT_RUNS", "2")
-    try:
-        return max(1, int(raw))
-    except ValueError:
-        return 2
 
 
 class Stopwatch:
@@ -87,7 +55,16 @@ class Stopwatch:
 
 @dataclass
 class RunView:
-    """A copy of a run's progress, safe to render while the thread goes on."""
+    """A copy of a run's progress, safe to render while the thread goes on.
+
+    Time: ``elapsed`` counts the seconds the run computed (turns held), not the time it was
+    paused or waited for a turn, so ``elapsed / global_step`` is the run's pace when it has a
+    core to itself, steady whoever else trains. ``steps_per_sec`` is what the visitor sees
+    happen: steps per second of wall time over the last half second, waits for turns
+    included. ``eta_seconds`` divides the remaining steps at that solo pace by ``share``, the
+    fraction of the time the run gets to compute now, so the estimate follows the other runs
+    as they come, pause or go.
+    """
 
     name: str
     config: TrainConfig
@@ -97,7 +74,7 @@ class RunView:
     global_step: int
     total_steps: int
     epoch: int
-    elapsed: float  # seconds spent training (pauses excluded)
+    elapsed: float  # seconds spent computing (pauses and waits for a turn excluded)
     last_batch_loss: float | None
     steps_per_sec: float
     step_losses: list[tuple[int, float]]
@@ -105,6 +82,8 @@ class RunView:
     history: list[dict]
     latest_W: np.ndarray | None
     snapshots: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+    sharing_with: int = 0  # other runs that want turns on this server right now
+    share: float = 1.0  # the fraction of wall time this run computes while that stays so
 
     @property
     def fraction_done(self) -> float:
@@ -112,13 +91,15 @@ class RunView:
 
     @property
     def eta_seconds(self) -> float | None:
-        """Seconds left at the run's average pace so far (epoch-end evaluations included): the
-        speed of the last half second jumps around too much, with small batches above all."""
+        """Wall seconds left: the run's average computing pace so far (epoch-end evaluations
+        included; the speed of the last half second jumps around too much, with small batches
+        above all) at its current share of the server. In its first second of computing, the
+        last window's wall-clock speed (which already shows the share) is all there is."""
         if self.status != RunStatus.RUNNING:
             return None
         left = self.total_steps - self.global_step
         if self.global_step > 0 and self.elapsed >= 1.0:
-            return left * self.elapsed / self.global_step
+            return left * self.elapsed / self.global_step / max(self.share, 1e-6)
         return left / self.steps_per_sec if self.steps_per_sec > 0 else None
 
     @property
@@ -129,29 +110,41 @@ class RunView:
 class BackgroundRun:
     """One training run in its own daemon thread, controllable between steps.
 
+    The thread trains in turns from ``scheduler``: it asks for a turn, steps until the turn
+    expires, hands it back and asks again. Paused, it asks for nothing and sleeps until a
+    control wakes it; pausing or stopping while it waits for a turn withdraws the request.
+    A single step while paused asks for a short turn. Status: QUEUED until its first turn, then
+    RUNNING (also between turns), PAUSED while paused, then the trainer's final status.
+
     view() never waits for a step: the trainer's numbers come from its progress() (one moment
     between two steps), this run's own (status, step-loss samples) from under a short lock."""
 
-    def __init__(self, name: str, config: TrainConfig, dataset: Dataset, slots: TrainingSlots):
+    def __init__(self, name: str, config: TrainConfig, dataset: Dataset, scheduler: FairScheduler):
         self.name = name
         self.config = config
         self.dataset_name = dataset.name
         self.started_at = time.monotonic()
+        self.first_turn_at: float | None = None  # time.monotonic() of its first turn
         self._trainer = Trainer(config, dataset, keep_snapshots=MAX_SNAPSHOTS)
-        self._slots = slots
+        self._scheduler = scheduler
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._unpaused = threading.Event()
         self._unpaused.set()
-        self._holding = threading.Event()  # set while the thread waits, paused, between steps
+        # Set by pause and stop: a request for a turn is withdrawn.
+        self._leave_queue = threading.Event()
+        # Set by the controls: a paused thread looks at what it should do.
+        self._nudge = threading.Event()
+        self._holding = threading.Event()  # set while paused, between steps, holding no turn
         self._single_steps = 0
         self._status = RunStatus.QUEUED
         self._message = ""
         self._step_losses: list[tuple[int, float]] = []
         self._step_accs: list[tuple[int, float]] = []
         self._latest_W: np.ndarray | None = None
-        self._clock = Stopwatch()
+        self._clock = Stopwatch()  # computing time: turns held
         self._rate = 0.0
+        self._window_start, self._window_steps = time.perf_counter(), 0
         self._thread = threading.Thread(target=self._work, name=f"train-{name}", daemon=True)
 
     # Controls, called from the script thread.
@@ -161,16 +154,19 @@ class BackgroundRun:
         self._thread.start()
 
     def pause(self, wait: float = 1.0) -> None:
-        """Pause between two steps; wait up to `wait` s for the thread to get there, so the
-        page drawn next shows the step it stopped at (a paused run is not redrawn)."""
+        """Pause between two steps; wait up to `wait` s for the thread to get there (its turn,
+        or its place in the queue, handed back), so the page drawn next shows the step it
+        stopped at (a paused run is not redrawn)."""
         self._unpaused.clear()
+        self._leave_queue.set()
         with self._lock:
-            training = self._status == RunStatus.RUNNING
-        if training:
+            live = not self._status.is_final
+        if live and self.alive:
             self._holding.wait(wait)
 
     def resume(self) -> None:
         self._unpaused.set()
+        self._nudge.set()
 
     def step_once(self, wait: float = 2.0) -> None:
         """While paused, train exactly one more minibatch; wait up to `wait` s for it, so the
@@ -178,6 +174,7 @@ class BackgroundRun:
         with self._lock:
             self._single_steps += 1
             target = self._trainer.progress().global_step + self._single_steps
+        self._nudge.set()
         deadline = time.monotonic() + wait
         while (
             self.alive
@@ -188,7 +185,8 @@ class BackgroundRun:
 
     def stop(self) -> None:
         self._stop.set()
-        self._unpaused.set()
+        self._leave_queue.set()
+        self._nudge.set()
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread.is_alive():
@@ -203,11 +201,16 @@ class BackgroundRun:
         """The trainer's model: the weights of the last finished epoch, with its metrics."""
         return self._trainer.model
 
+    def sharing(self) -> Sharing:
+        """How this run shares the server now (see FairScheduler.sharing)."""
+        return self._scheduler.sharing(self)
+
     def view(self, with_snapshots: bool = False) -> RunView:
+        others, share = self.sharing()
         with self._lock:
             progress = self._trainer.progress(with_snapshots)
             status = self._status
-            if status == RunStatus.RUNNING and not self._unpaused.is_set():
+            if not status.is_final and not self._unpaused.is_set():
                 status = RunStatus.PAUSED
             return RunView(
                 name=self.name,
@@ -226,53 +229,75 @@ class BackgroundRun:
                 history=list(progress.history),
                 latest_W=self._latest_W,
                 snapshots=list(progress.snapshots),
+                sharing_with=others,
+                share=share,
             )
 
     # The thread.
     def _work(self) -> None:
-        if not self._slots.acquire(self._stop):
-            self._finish(RunStatus.STOPPED, "Stopped before it started.")
-            return
         try:
-            with self._lock:
-                self._status = RunStatus.RUNNING
             self._train()
         except Exception as err:  # noqa: BLE001 - the UI shows it; the thread must not die silently
             self._finish(RunStatus.FAILED, f"Training failed: {err}")
         finally:
-            self._slots.release()
+            self._clock.stop()
+            self._holding.set()
 
     def _train(self) -> None:
-        window_start, window_steps = time.perf_counter(), 0
+        """Turns until the run ends: none while paused, a short one per single step."""
+        while True:
+            # Cleared before looking, so a control that comes after the look is not missed.
+            self._leave_queue.clear()
+            self._nudge.clear()
+            if self._stop.is_set():
+                self._end_stopped()
+                return
+            single = not self._unpaused.is_set() and self._take_single_step()
+            if not self._unpaused.is_set() and not single:
+                self._holding.set()
+                self._nudge.wait()
+                self._window_start, self._window_steps = time.perf_counter(), 0
+                continue
+            self._holding.clear()
+            # A single step is withdrawn only by Stop; a full turn's request also by Pause.
+            give_up = self._stop if single else self._leave_queue
+            with self._scheduler.turn(self, give_up=give_up, short=single) as turn:
+                if turn is not None and self._use_turn(turn, single):
+                    return
+
+    def _take_single_step(self) -> bool:
+        with self._lock:
+            if self._single_steps == 0:
+                return False
+            self._single_steps -= 1
+            return True
+
+    def _use_turn(self, turn: Turn, single: bool) -> bool:
+        """Step while the turn lasts and the run is not paused or stopped (one step for a single
+        step); True when the run is over."""
+        with self._lock:
+            if self._status == RunStatus.QUEUED:
+                self._status = RunStatus.RUNNING
+                self.first_turn_at = time.monotonic()
+        self._clock.start()
         try:
-            while True:
-                if self._stop.is_set():
-                    self._trainer.stop()  # its model then says "stopped", not "running"
-                    self._finish(RunStatus.STOPPED, "Stopped by you")
-                    return
-                single = False
-                if not self._unpaused.is_set():
-                    with self._lock:
-                        single = self._single_steps > 0
-                        if single:
-                            self._single_steps -= 1
-                    if not single:
-                        self._clock.stop()
-                        self._holding.set()
-                        self._unpaused.wait(0.1)
-                        window_start, window_steps = time.perf_counter(), 0
-                        continue
-                self._holding.clear()
-                self._clock.start()
-                if self._step(single):
-                    return
-                window_steps += 1
+            if single:
+                return self._step(single=True)
+            while not turn.expired() and self._unpaused.is_set() and not self._stop.is_set():
+                if self._step(single=False):
+                    return True
+                self._window_steps += 1
                 now = time.perf_counter()
-                if now - window_start >= 0.5:
-                    self._rate = window_steps / (now - window_start)
-                    window_start, window_steps = now, 0
+                if now - self._window_start >= 0.5:
+                    self._rate = self._window_steps / (now - self._window_start)
+                    self._window_start, self._window_steps = now, 0
+            return False
         finally:
             self._clock.stop()
+
+    def _end_stopped(self) -> None:
+        self._trainer.stop()  # its model then says "stopped", not "running"
+        self._finish(RunStatus.STOPPED, "Stopped by you")
 
     def _step(self, single: bool) -> bool:
         """One trainer step, its events recorded; True when the run is over."""
@@ -321,11 +346,15 @@ class SessionRuns:
         self.counter = 0
 
     def start(
-        self, config: TrainConfig, dataset: Dataset, slots: TrainingSlots, paused: bool = False
+        self,
+        config: TrainConfig,
+        dataset: Dataset,
+        scheduler: FairScheduler,
+        paused: bool = False,
     ) -> BackgroundRun:
         """Stop the live run, if any, and start a new one (numbered once it exists)."""
         self.shutdown()
-        run = BackgroundRun(f"Run {self.counter + 1}", config, dataset, slots)
+        run = BackgroundRun(f"Run {self.counter + 1}", config, dataset, scheduler)
         self.counter += 1
         self.current, self.collected = run, False
         run.start(paused=paused)

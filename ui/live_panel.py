@@ -8,10 +8,19 @@ from core.train import RunStatus
 from ui.background import RunView
 from ui.charts import NO_TOOLBAR, epoch_metric_figure, step_loss_figure
 from ui.figures import templates_figure
-from ui.training import training_slots
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
 METRIC_PX = 150
+
+
+def sharing_text(view: RunView) -> str:
+    """How the run shares the server, e.g. "Sharing the server with 2 other runs: this run gets
+    about 67% of a core." (training runs take turns; see ui/scheduler.py)."""
+    others = view.sharing_with
+    return (
+        f"Sharing the server with {others} other run{'s' if others != 1 else ''}: "
+        f"this run gets about {view.share:.0%} of a core."
+    )
 
 
 class LivePanel:
@@ -55,11 +64,9 @@ class LivePanel:
 
     def show(self, view: RunView) -> None:
         if view.status == RunStatus.QUEUED:
-            slots = training_slots()
-            self.queue.info(
-                f"⏳ Queued: {slots.active} of {slots.capacity} training slots on this server are "
-                "busy. Your run starts as soon as one frees up."
-            )
+            self.queue.info(f"⏳ Queued: waiting for a turn. {sharing_text(view)}")
+        elif view.status == RunStatus.RUNNING and view.sharing_with > 0:
+            self.queue.caption(f"🤝 {sharing_text(view)}")
         else:
             self.queue.empty()
         eta = view.eta_seconds

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.datasets import DATASET_NAMES, DATASET_TITLES, dataset_available, how_to_get
 from core.model import ModelFileError, SoftmaxRegression
+from core.train import RunStatus
 from ui import i18n, state
 from ui.training import collect_finished_run, live_run_view, session_runs
 
@@ -181,8 +182,12 @@ def _live_status() -> None:
     view = live_run_view()
     if view is None:
         return
+    sharing = ""
+    if view.status == RunStatus.RUNNING and view.sharing_with > 0:
+        sharing = f", sharing the server with {view.sharing_with} other run"
+        sharing += "s" if view.sharing_with > 1 else ""
     st.caption(
         f"{view.name}: {view.status}, epoch {min(view.epoch + 1, view.config.epochs)}"
-        f"/{view.config.epochs}"
+        f"/{view.config.epochs}{sharing}"
     )
     st.progress(view.fraction_done)

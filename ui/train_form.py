@@ -3,12 +3,14 @@ and Reset."""
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import streamlit as st
 
 from core.train import MAX_EPOCHS, ConfigError, TrainConfig
 from ui import state
+from ui.scheduler import max_run_steps_from_env, run_steps_message
 from ui.training import forget_live_run
 
 
@@ -93,14 +95,23 @@ def decay_warning(lr: float, l2: float) -> str | None:
     )
 
 
-def checked_config(values: dict, error_slot) -> TrainConfig | None:
-    """`values` as a validated TrainConfig; where they cannot be used, say why in `error_slot`
-    (an st.empty) and return None."""
+def checked_config(values: dict, error_slot, n_train: int) -> TrainConfig | None:
+    """`values` as a validated TrainConfig for a training set of `n_train` images; where they
+    cannot be used, or the run would take more steps than this server lets one run take
+    (MNIST_LAB_MAX_RUN_STEPS), say why in `error_slot` (an st.empty) and return None."""
     try:
-        return TrainConfig(**values).validate()
+        config = TrainConfig(**values).validate()
     except (ConfigError, TypeError) as err:
         error_slot.error(f"These settings cannot be used: {err}")
         return None
+    steps_per_epoch = math.ceil(n_train / config.batch_size)
+    refusal = run_steps_message(
+        config.epochs * steps_per_epoch, steps_per_epoch, max_run_steps_from_env()
+    )
+    if refusal is not None:
+        error_slot.error(refusal)
+        return None
+    return config
 
 
 def settings_form(n_train: int) -> tuple[TrainConfig | None, object]:
@@ -137,7 +148,7 @@ def settings_form(n_train: int) -> tuple[TrainConfig | None, object]:
         error_slot.warning(warning)
     if not started:
         return None, error_slot
-    return checked_config(values, error_slot), error_slot
+    return checked_config(values, error_slot, n_train), error_slot
 
 
 def reset() -> None:

@@ -5,8 +5,9 @@ The runs themselves (threads that never call Streamlit) are in ui/background.py.
 shows `BackgroundRun.view()` and, while the run can change, keeps redrawing it from the same
 script run about every 0.75 s (`follow_live_run`), so the browser gets 1-2 chart updates a second
 however fast the trainer steps. Each session owns its runs through a session-scoped resource
-whose release (tab closed, websocket lost) stops the thread. A process-wide TrainingSlots caps how
-many runs train at once so visitors share the CPU fairly; runs over the cap wait in "queued".
+whose release (tab closed, websocket lost) stops the thread. A process-wide FairScheduler
+(ui/scheduler.py) grants the runs short turns, at most one per core at once: runs that want to
+train take turns, a paused run holds nothing, and a run waits "queued" only until its first turn.
 """
 
 from __future__ import annotations
@@ -21,21 +22,17 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.datasets import DATASET_TITLES, Dataset
 from core.train import RunStatus, TrainConfig
 from ui import state
-from ui.background import (
-    BackgroundRun,
-    RunView,
-    SessionRuns,
-    TrainingSlots,
-    slot_capacity_from_env,
-)
+from ui.background import BackgroundRun, RunView, SessionRuns
+from ui.scheduler import FairScheduler, capacity_from_env
 
 # Session id -> that session's SessionRuns, while the session holds them (see runs_of_session).
 _RUNS_BY_SESSION: weakref.WeakValueDictionary[str, SessionRuns] = weakref.WeakValueDictionary()
 
 
 @st.cache_resource
-def training_slots() -> TrainingSlots:
-    return TrainingSlots(slot_capacity_from_env())
+def training_scheduler() -> FairScheduler:
+    """The process-wide scheduler every session's runs take turns from."""
+    return FairScheduler(capacity_from_env())
 
 
 @st.cache_resource(scope="session", on_release=lambda runs: runs.shutdown())
@@ -70,10 +67,10 @@ def end_live_run() -> None:
 def start_run(config: TrainConfig, dataset: Dataset, paused: bool = False) -> BackgroundRun:
     """End the live run (keeping its record) and start a new one with `config` on `dataset`."""
     end_live_run()
-    # training_slots() is a Streamlit call, where a newer click can stop this script run: call it
-    # before SessionRuns numbers the run, or the next Start would make a "Run 2" of Run 1.
-    slots = training_slots()
-    return session_runs().start(config, dataset, slots, paused=paused)
+    # training_scheduler() is a Streamlit call, where a newer click can stop this script run: call
+    # it before SessionRuns numbers the run, or the next Start would make a "Run 2" of Run 1.
+    scheduler = training_scheduler()
+    return session_runs().start(config, dataset, scheduler, paused=paused)
 
 
 def start_unless_repeated(config: TrainConfig, dataset: Dataset) -> None:

@@ -1,8 +1,9 @@
 """The hosted-demo guarantees against a real `streamlit run app.py` and real Chromium.
 
 * Closing the tab stops that session's training: the server's CPU drops to idle within seconds.
-* With the process-wide cap at 2, a third session's run shows "Queued" and starts when a slot
-  frees.
+* With the process-wide cap at 2, a visitor's long run paused and another's training leave a
+  newcomer's short run its turns: it finishes within a minute, its page saying it shares the
+  server with one other run (the paused one holds nothing).
 * A file over the upload limit (server.maxUploadSize / the uploader's max_upload_size, 2 MB) is
   refused with a message and the current model stays.
 * XSRF protection is on (the page gets its XSRF cookie).
@@ -21,7 +22,8 @@ import time
 
 import pytest
 
-from bench.load_test import Server, cpu_seconds, open_train_page
+from bench.load_test import Server, cpu_seconds, open_train_page, start_training
+from core.train import MAX_EPOCHS
 
 pytestmark = pytest.mark.e2e
 
@@ -67,18 +69,38 @@ def test_closing_the_tab_stops_its_training(server, browser):
     assert len(readings) <= 5, f"took {len(readings)} s to go idle: {readings}"
 
 
-def test_cap_of_two_queues_the_third_session_until_a_slot_frees(server, browser):
+# The newcomer's run: 2 epochs of batch 8 (15,000 steps), a few seconds on a quiet server, long
+# enough for its page to be redrawn while it trains.
+NEWCOMER_EPOCHS, NEWCOMER_BATCH = 2, 8
+NEWCOMER_LIMIT_S = 60
+SHARING_ONE = re.compile(r"^🤝 Sharing the server with 1 other run: this run gets about \d+% of a")
+
+
+def test_a_paused_and_a_training_long_run_leave_a_newcomer_its_turns(server, browser):
     sessions = [open_train_page(browser, server.url) for _ in range(3)]
+    pauses, trains, newcomer = (page for _, page in sessions)
     try:
-        for _, page in sessions[:2]:
-            start(page, 100)
-            wait_for_status(page, "Running")
-        third = sessions[2][1]
-        start(third, 100)
-        wait_for_status(third, "Queued")
-        third.get_by_text(re.compile(r"Queued: 2 of 2 training slots")).wait_for()
-        sessions[0][1].get_by_role("button", name=re.compile("Stop")).click()
-        wait_for_status(third, "Running")
+        # A: the longest run there is, paused to look at the templates.
+        start_training(pauses, epochs=MAX_EPOCHS, batch_size=1)
+        wait_for_status(pauses, "Running")
+        pauses.get_by_role("button", name=re.compile("Pause")).click()
+        wait_for_status(pauses, "Paused")
+        # B: the same run, training.
+        start_training(trains, epochs=MAX_EPOCHS, batch_size=1)
+        wait_for_status(trains, "Running")
+        # C: a short run finishes within the limit; while it trains its page says it shares the
+        # server with one run (B), not two: the paused run holds nothing.
+        clicked = time.monotonic()
+        start_training(newcomer, epochs=NEWCOMER_EPOCHS, batch_size=NEWCOMER_BATCH)
+        newcomer.get_by_text(SHARING_ONE).wait_for(timeout=NEWCOMER_LIMIT_S * 1000)
+        newcomer.get_by_text("Result of Run 1", exact=True).wait_for(
+            timeout=NEWCOMER_LIMIT_S * 1000
+        )
+        took = time.monotonic() - clicked
+        assert took < NEWCOMER_LIMIT_S, f"the newcomer's run took {took:.0f} s"
+        # Meanwhile B trained on and A stayed paused.
+        wait_for_status(trains, "Running", timeout_ms=5_000)
+        wait_for_status(pauses, "Paused", timeout_ms=5_000)
     finally:
         for context, _ in sessions:
             context.close()
