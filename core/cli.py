@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core.datasets import DATASET_NAMES, DATASET_TITLES, load_dataset
 from core.notebook import final_result_line, round_line
+from core.optimizers import OPTIMIZERS, SCHEDULES
 from core.solver import DEFAULT_L2, DEFAULT_MAX_ITER, SolverResult, solve_lbfgs
 from core.train import ConfigError, EpochEvent, RunStatus, StepEvent, TrainConfig, Trainer
 
@@ -50,6 +51,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help=f"L2 penalty l2/2 ||W||^2 (default: {defaults.l2} with sgd, {DEFAULT_L2} with lbfgs)",
     )
     p.add_argument("--init-scale", type=float, default=defaults.init_scale)
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer)
+    p.add_argument(
+        "--momentum", type=float, default=defaults.momentum, help="mu of --optimizer momentum"
+    )
+    p.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule)
     p.add_argument(
         "--dataset",
         default=DATASET_NAMES[0],
@@ -117,6 +123,9 @@ def _trainer_from_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Tr
         init_scale=args.init_scale,
         l2=TrainConfig().l2 if args.l2 is None else args.l2,
         seed=args.seed,
+        optimizer=args.optimizer,
+        momentum=args.momentum,
+        schedule=args.schedule,
     ).validate()
     ds = load_dataset(args.dataset, data_dir=args.data_dir)
     return args, Trainer(config, ds, source=f"{args.dataset} ({ds.source})")

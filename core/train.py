@@ -33,6 +33,7 @@ import numpy as np
 from core.datasets import training_arrays
 from core.metrics import EVAL_CHUNK, evaluate_arrays
 from core.model import N_CLASSES, SoftmaxRegression
+from core.optimizers import learning_rate, make_update_rule, sgd_step_folded, true_gradient
 from core.run import (
     MAX_EPOCHS,
     ConfigError,
@@ -137,6 +138,7 @@ class Trainer:
         self._gradient = BatchGradient(Xtr, ytr, c, config.batch_size)
         self._eval_buf = np.empty((min(EVAL_CHUNK, max(n, len(Xte))), d), dtype=np.float32)
         self._perm: np.ndarray | None = None
+        self._update_rule = make_update_rule(config.optimizer, config.momentum)  # None: SGD
 
         self.global_step = 0
         self.epoch = 0  # completed epochs
@@ -320,16 +322,10 @@ class Trainer:
         if loss > DIVERGED_LOSS:
             return self._diverged(f"loss exploded to {loss:.3g}")
 
-        # SGD update, remembering the previous weights for a clean rollback.
+        # The update, remembering the previous weights for a clean rollback.
         np.copyto(self._W_prev, self.W)
         np.copyto(self._b_prev, self.b)
-        if cfg.l2:
-            self.W *= np.float32(1.0 - cfg.lr * cfg.l2)  # W - lr*l2*W, gradient at the old W
-        grad_W, grad_b = self._gradient.grad_W, self._gradient.grad_b
-        grad_W *= np.float32(cfg.lr / 255.0)  # the folded 1/255 of the input scale
-        self.W -= grad_W
-        grad_b *= np.float32(cfg.lr)
-        self.b -= grad_b
+        self._update_weights()
         if not (np.isfinite(self.W).all() and np.isfinite(self.b).all()):
             return self._diverged("weights overflowed to inf/nan")
 
@@ -361,6 +357,18 @@ class Trainer:
         if self.batch_in_epoch == self.steps_per_epoch:
             events.extend(self._end_epoch())
         return events
+
+    def _update_weights(self) -> None:
+        """One step of the configured rule at this step's learning rate (core.optimizers);
+        sgd + constant is the notebook's step, operation for operation."""
+        cfg = self.config
+        lr = learning_rate(cfg.schedule, cfg.lr, self.global_step, self.total_steps)
+        grad_W, grad_b = self._gradient.grad_W, self._gradient.grad_b
+        if self._update_rule is None:
+            sgd_step_folded(self.W, self.b, grad_W, grad_b, lr, cfg.l2)
+        else:
+            true_gradient(self.W, grad_W, cfg.l2)
+            self._update_rule.step([self.W, self.b], [grad_W, grad_b], lr)
 
     def _keep_snapshot(self, ev: EpochEvent) -> None:
         if self.keep_snapshots == 0:
