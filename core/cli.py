@@ -57,6 +57,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule)
     p.add_argument(
+        "--deskew",
+        action="store_true",
+        default=defaults.deskew,
+        help="train and test on deskewed images (the model remembers it)",
+    )
+    p.add_argument(
         "--dataset",
         default=DATASET_NAMES[0],
         choices=DATASET_NAMES,
@@ -126,6 +132,7 @@ def _trainer_from_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Tr
         optimizer=args.optimizer,
         momentum=args.momentum,
         schedule=args.schedule,
+        deskew=args.deskew,
     ).validate()
     ds = load_dataset(args.dataset, data_dir=args.data_dir)
     return args, Trainer(config, ds, source=f"{args.dataset} ({ds.source})")

@@ -26,7 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.deskew import deskew
+
 __all__ = [
+    "deskew",
     "BOX_SIZE",
     "INK_THRESHOLD",
     "MAX_SIDE",

@@ -91,6 +91,8 @@ class TrainConfig:
     optimizer: str = "sgd"
     momentum: float = 0.9
     schedule: str = "constant"
+    # Train and evaluate on deskewed images (core.deskew); the model remembers it.
+    deskew: bool = False
 
     def validate(self, n_train: int | None = None) -> TrainConfig:
         """Raise ConfigError for absurd settings; returns self. Large-but-finite values
@@ -123,6 +125,8 @@ class TrainConfig:
             raise ConfigError(f"momentum must be a number in [0, 1), got {self.momentum!r}")
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if not isinstance(self.deskew, (bool, np.bool_)):
+            raise ConfigError(f"deskew must be True or False, got {self.deskew!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
