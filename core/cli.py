@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from core.datasets import DATASET_NAMES, DATASET_TITLES, load_dataset
+from core.deskew import deskew
 from core.notebook import final_result_line, round_line
 from core.optimizers import OPTIMIZERS, SCHEDULES
 from core.solver import DEFAULT_L2, DEFAULT_MAX_ITER, SolverResult, solve_lbfgs
@@ -200,13 +201,23 @@ def _solve(args: argparse.Namespace) -> int:
     if args.max_iter < 1:
         raise ConfigError(f"max_iter must be an integer >= 1, got {args.max_iter!r}")
     ds = load_dataset(args.dataset, data_dir=args.data_dir)
+    data = ds
+    if args.deskew:
+        data = (deskew(ds.train_images), ds.train_labels, deskew(ds.test_images), ds.test_labels)
     try:
         model, result = solve_lbfgs(
-            ds, l2, max_iter=args.max_iter, source=f"{args.dataset} ({ds.source})"
+            data,
+            l2,
+            max_iter=args.max_iter,
+            classes=tuple(ds.class_names),
+            source=f"{args.dataset} ({ds.source})",
         )
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing saved", file=sys.stderr)
         return 130
+    if args.deskew:
+        model.preprocessing = "deskew"
+        model.config["deskew"] = True
     for line in solver_lines(result, l2):
         print(line)
     print()

@@ -164,3 +164,21 @@ def test_cli_deskew(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[-1].startswith("test result: ")
     model = SoftmaxRegression.load(out / "model.npz")
     assert model.deskew and model.config["deskew"] is True
+
+
+def test_cli_lbfgs_deskew(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for stem, n in (("train", 60), ("t10k", 20)):
+        images, labels = _separable_by_slant(n, rng)
+        labels[:10] = np.arange(10)  # every class present: the bias has a minimum
+        write_idx(images, folder / f"{stem}-images-idx3-ubyte")
+        write_idx(labels, folder / f"{stem}-labels-idx1-ubyte")
+    out = tmp_path / "o"
+    args = ["--data-dir", str(folder), "--solver", "lbfgs", "--deskew", "--l2", "0.1"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("test result: ")
+    model = SoftmaxRegression.load(out / "model.npz")
+    assert model.deskew and model.config["solver"] == "lbfgs"
+    assert model.classes == tuple(str(d) for d in range(10))
