@@ -115,10 +115,10 @@ class TrainConfig:
             raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
         if not _is_int(self.log_every) or self.log_every < 1:
             raise ConfigError(f"log_every must be an integer >= 1, got {self.log_every!r}")
-        self._validate_update_rule()
+        self._validate_options()
         return self
 
-    def _validate_update_rule(self) -> None:
+    def _validate_options(self) -> None:
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not _is_num(self.momentum) or not 0 <= self.momentum < 1:

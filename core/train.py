@@ -4,6 +4,8 @@ The schedule is the notebook's (core/notebook.py): ``W = randn(D, C) * init_scal
 first draw of ``np.random.default_rng(seed)``, one ``rng.permutation(N)`` per epoch, batches of
 ``batch_size`` in that order (the last one smaller), plain SGD. Same seed -> same batches as the
 notebook. What differs is *how* (see the speed/memory notes in the README / bench):
+TrainConfig's optimizer/schedule pick another update rule (core/optimizers.py) and deskew
+trains on deskewed images (core/deskew.py); the defaults are the notebook's.
 
 * images stay uint8 (N, 784); each batch is gathered with ``np.take(..., out=)`` into a reused
   uint8 buffer and cast into a reused float32 buffer (no 188 MB shuffled copy per epoch);
