@@ -149,6 +149,9 @@ def _stop_reason(result: Any, max_iter: int, l2: float) -> tuple[bool, str]:
         return False, (
             f"stopped at the iteration cap ({max_iter}) before the gradient test was met"
         )
+    if "ABNORMAL" in message.upper():
+        # Typically at a loss that float64 can no longer lower (e.g. ~0 with l2 = 0).
+        return False, f"stopped early: the line search found no decrease (SciPy: {message})"
     return False, f"stopped early: {message}"
 
 

@@ -122,6 +122,9 @@ def test_without_l2_on_separable_data_the_weights_grow_without_a_minimum():
         assert not r.converged and "iteration cap (" in r.reason
     assert longer.train_loss < short.train_loss
     assert longer.weight_norm > 1.5 * short.weight_norm
+    # Run long enough, the loss reaches 0 in float64 and the line search has nowhere to go.
+    _, endless = solve_lbfgs(data, 0.0, max_iter=500, gtol=0.0)
+    assert endless.train_loss < 1e-12 and "line search" in endless.reason
     # With the default gtol the gradient test is met (the loss is ~0), and the reason says
     # that this is no minimum.
     _, default = solve_lbfgs(data, 0.0)
