@@ -20,7 +20,7 @@ import numpy as np
 
 from core.metrics import EVAL_CHUNK, most_confident_mistakes
 from core.model import cross_entropy, softmax
-from core.softmax_kernel import pixel_logits
+from core.softmax_kernel import pixel_logits, rescan_blas_libraries
 
 __all__ = [
     "DEFAULT_BINS",
@@ -102,6 +102,8 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """T in TEMPERATURE_RANGE minimising mean CE(logits / T, labels); logits (N, C), labels
     (N,), ideally of images the model did not train on. A bounded 1-D search on log T."""
     from scipy.optimize import minimize_scalar
+
+    rescan_blas_libraries()  # SciPy's own OpenBLAS is limited by one_blas_thread from now on
 
     logits = np.asarray(logits, dtype=np.float64)
     labels = np.asarray(labels)

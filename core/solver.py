@@ -33,7 +33,7 @@ import numpy as np
 from core.datasets import training_arrays
 from core.metrics import evaluate_arrays
 from core.model import N_CLASSES, SoftmaxRegression
-from core.softmax_kernel import one_blas_thread
+from core.softmax_kernel import one_blas_thread, rescan_blas_libraries
 
 __all__ = [
     "DEFAULT_GTOL",
@@ -180,6 +180,8 @@ def solve_lbfgs(
     train/test loss and accuracy of the float32 weights and the SolverResult's fields) and the
     SolverResult."""
     from scipy.optimize import minimize  # the one SciPy use in core
+
+    rescan_blas_libraries()  # SciPy's own OpenBLAS is limited by one_blas_thread from now on
 
     _check_settings(l2, max_iter)
     Xtr, ytr, Xte, yte = training_arrays(data)

@@ -208,3 +208,18 @@ def test_lbfgs_on_mnist_converges_to_above_92_5_percent(mnist):
     assert result.converged, result.reason
     assert result.grad_norm <= 1e-5
     assert model.metrics["test_acc"] >= 0.925
+
+
+def test_scipys_own_blas_is_pinned_too_once_the_solver_has_run():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from core import softmax_kernel
+
+    with softmax_kernel.one_blas_thread():  # the controller exists before the solver runs
+        pass
+    rng = np.random.default_rng(7)
+    train, labels = _blobs(rng, 30)
+    solve_lbfgs((train, labels, train, labels), 0.1)
+    with threadpool_limits(2, user_api="blas"), softmax_kernel.one_blas_thread():
+        threads = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    assert threads and set(threads) == {1}, threads
