@@ -12,7 +12,8 @@ images at a time, so memory stays that of the SGD trainer (the uint8 images plus
 buffer), with BLAS on one thread as the trainer has it. The optimiser works in centred
 coordinates (logits = (x - mean) / 255 @ W + c, with b = c - mean / 255 @ W): the same problem
 and the same W (the penalty is on W alone), only better conditioned, because the mean image no
-longer couples every weight with the bias.
+longer couples every weight with the bias (on 10,000 MNIST images with l2 = 1e-4: 98
+iterations to the gradient test instead of 206).
 
 With l2 = 0 the minimum need not exist: where the classes are linearly separable in some
 direction, the loss keeps falling as the weights grow along it. The iteration cap then ends the
