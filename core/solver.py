@@ -180,11 +180,11 @@ def solve_lbfgs(
     Returns the model (W (D, C), b (C,) float32; config: the solver's settings; metrics: the
     train/test loss and accuracy of the float32 weights and the SolverResult's fields) and the
     SolverResult."""
-    from scipy.optimize import minimize  # the one SciPy use in core
+    from scipy.optimize import minimize  # the solver's one SciPy function
 
-    rescan_blas_libraries()  # SciPy's own OpenBLAS is limited by one_blas_thread from now on
-
+    rescan_blas_libraries()  # so that one_blas_thread limits SciPy's own OpenBLAS too
     _check_settings(l2, max_iter)
+
     Xtr, ytr, Xte, yte = training_arrays(data)
     n_classes = len(getattr(data, "class_names", ()) or ()) or N_CLASSES
     d, c = Xtr.shape[1], n_classes
@@ -218,14 +218,13 @@ def solve_lbfgs(
     b = result.x[d * c :] - mean_image @ W / 255.0  # back from centred coordinates
     loss, dW, db = l2_softmax_loss_uint8(W, b, Xtr, ytr, l2, buffer=buffer)
     converged, reason = _stop_reason(result, max_iter, l2)
-    penalty = 0.5 * l2 * float(np.sum(W * W))
     solver_result = SolverResult(
         iterations=int(result.nit),
         evaluations=evaluations,
         converged=converged,
         reason=reason,
         train_loss=loss,
-        cross_entropy=loss - penalty,
+        cross_entropy=loss - 0.5 * l2 * float(np.sum(W * W)),
         grad_norm=float(max(np.abs(dW).max(), np.abs(db).max())),
         weight_norm=float(np.linalg.norm(W)),
         seconds=seconds,
