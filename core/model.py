@@ -23,6 +23,7 @@ __all__ = [
     "N_PIXELS",
     "N_CLASSES",
     "FORMAT_VERSION",
+    "PREPROCESSINGS",
     "MAX_MODEL_BYTES",
     "logsumexp",
     "softmax",
@@ -38,6 +39,8 @@ __all__ = [
 N_PIXELS = 784
 N_CLASSES = 10
 FORMAT_VERSION = 1
+# What a model can expect done to its input images before they reach it ("" = nothing).
+PREPROCESSINGS = ("", "deskew")
 # --------------------------------------------------------------------------------------------
 # Math
 # --------------------------------------------------------------------------------------------
@@ -157,12 +160,24 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+def _preprocessing_field(arrays: dict[str, np.ndarray], label: str) -> str:
+    """The optional "preprocessing" string; files written before it existed mean ""."""
+    value = arrays.get("preprocessing")
+    if value is None:
+        return ""
+    if value.shape != () or value.dtype.kind != "U" or str(value) not in PREPROCESSINGS:
+        raise ModelFileError(f"{label}: preprocessing must be one of {PREPROCESSINGS}")
+    return str(value)
+
+
 class SoftmaxRegression:
     """A linear softmax classifier: probs = softmax(X @ W + b).
 
     W (D, C) float32 (D = 784, C = 10 for the app), b (C,) float32; both None until fitted.
     ``config`` (training settings) and ``metrics`` (final numbers) are plain dicts saved with
     the weights; ``classes`` are the C class names; ``source`` says where the model came from.
+    ``preprocessing``: "" or "deskew", the transform its training images had; whoever feeds
+    the model applies the same one with :meth:`preprocess` (the math here does not).
     """
 
     def __init__(
@@ -174,7 +189,13 @@ class SoftmaxRegression:
         metrics: dict | None = None,
         classes: tuple[str, ...] | None = None,
         source: str = "",
+        preprocessing: str = "",
     ) -> None:
+        if preprocessing not in PREPROCESSINGS:
+            raise ValueError(
+                f"preprocessing must be one of {PREPROCESSINGS}, got {preprocessing!r}"
+            )
+        self.preprocessing = preprocessing
         self.W: np.ndarray | None = None
         self.b: np.ndarray | None = None
         if (W is None) != (b is None):
@@ -212,6 +233,21 @@ class SoftmaxRegression:
             )
 
     # -- prediction ----------------------------------------------------------------------------
+
+    @property
+    def deskew(self) -> bool:
+        """True when the model was trained on deskewed images (core.deskew)."""
+        return self.preprocessing == "deskew"
+
+    def preprocess(self, images: np.ndarray) -> np.ndarray:
+        """The input transform this model expects, applied: images (N, 28, 28) or (N, 784),
+        uint8 or float, -> the same shape and dtype (deskewed when ``self.deskew``, else the
+        images themselves). Apply it before predict / evaluate, once."""
+        if not self.deskew:
+            return images
+        from core.deskew import deskew
+
+        return deskew(images)
 
     def _as_input(self, X: np.ndarray) -> np.ndarray:
         self._require_fitted()
@@ -257,6 +293,7 @@ class SoftmaxRegression:
             "metrics": np.array(json.dumps(_jsonable(self.metrics))),
             "classes": np.array(json.dumps(list(self.classes) if self.classes else None)),
             "source": np.array(self.source),
+            "preprocessing": np.array(self.preprocessing),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write next to the target then rename: a crash never leaves a half-written model.
@@ -328,6 +365,7 @@ class SoftmaxRegression:
             metrics=metrics or {},
             classes=tuple(classes) if classes else None,
             source=str(src) if src is not None else label,
+            preprocessing=_preprocessing_field(arrays, label),
         )
 
     def export_notebook(self, out_dir: str | os.PathLike) -> tuple[Path, Path]:

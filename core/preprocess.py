@@ -26,9 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.deskew import deskew
 from core.strokes import normalise_stroke_width, relative_stroke_width
 
 __all__ = [
+    "deskew",
     "BOX_SIZE",
     "INK_THRESHOLD",
     "MAX_SIDE",

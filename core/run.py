@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from core.optimizers import OPTIMIZERS, SCHEDULES
+
 __all__ = [
     "MAX_EPOCHS",
     "SAFETY_STOP_LOSS",
@@ -126,6 +128,13 @@ class TrainConfig:
     l2: float = 0.0
     seed: int = 0
     log_every: int = 50
+    # The update rule and the learning-rate schedule (core/optimizers.py); the defaults are the
+    # notebook's plain SGD at a constant rate. momentum: mu of the "momentum" rule only.
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    schedule: str = "constant"
+    # Train and evaluate on deskewed images (core.deskew); the model remembers it.
+    deskew: bool = False
 
     def validate(self, n_train: int | None = None) -> TrainConfig:
         """Raise ConfigError for absurd settings; returns self. Large-but-finite values
@@ -148,7 +157,18 @@ class TrainConfig:
             raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
         if not _is_int(self.log_every) or self.log_every < 1:
             raise ConfigError(f"log_every must be an integer >= 1, got {self.log_every!r}")
+        self._validate_options()
         return self
+
+    def _validate_options(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if not _is_num(self.momentum) or not 0 <= self.momentum < 1:
+            raise ConfigError(f"momentum must be a number in [0, 1), got {self.momentum!r}")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if not isinstance(self.deskew, (bool, np.bool_)):
+            raise ConfigError(f"deskew must be True or False, got {self.deskew!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

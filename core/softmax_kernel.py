@@ -15,7 +15,14 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["INV255", "pixel_logits", "softmax_loss_chunk", "BatchGradient", "one_blas_thread"]
+__all__ = [
+    "INV255",
+    "pixel_logits",
+    "softmax_loss_chunk",
+    "BatchGradient",
+    "one_blas_thread",
+    "rescan_blas_libraries",
+]
 
 INV255 = np.float32(1.0 / 255.0)
 
@@ -155,6 +162,16 @@ def one_blas_thread():
                 _take_blas_control()
                 _blas_limiter.restore_original_limits()
                 _blas_limiter = None
+
+
+def rescan_blas_libraries() -> None:
+    """Make the next :func:`one_blas_thread` look for BLAS libraries again. Call it after
+    importing a library that brings its own BLAS (SciPy's wheels bundle an OpenBLAS): the
+    controller, built once, would not limit that one. A limit in force keeps its own list and
+    is restored as it was set."""
+    global _blas_controller
+    with _blas_lock:
+        _blas_controller = None
 
 
 def _take_blas_control() -> None:

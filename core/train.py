@@ -3,7 +3,9 @@
 The schedule is the notebook's (core/notebook.py): ``W = randn(D, C) * init_scale`` as the
 first draw of ``np.random.default_rng(seed)``, one ``rng.permutation(N)`` per epoch, batches of
 ``batch_size`` in that order (the last one smaller), plain SGD. Same seed -> same batches as the
-notebook. What differs is *how* (see the speed/memory notes in the README / bench):
+notebook. TrainConfig's optimizer/schedule pick another update rule (core/optimizers.py) and
+``deskew`` trains on deskewed images (core/deskew.py); the defaults are the notebook's. What
+differs is *how* (see the speed/memory notes in the README / bench):
 
 * images stay uint8 (N, 784); each batch is gathered with ``np.take(..., out=)`` into a reused
   uint8 buffer and cast into a reused float32 buffer (no 188 MB shuffled copy per epoch);
@@ -31,8 +33,10 @@ from typing import Any
 import numpy as np
 
 from core.datasets import training_arrays
+from core.deskew import deskew_splits
 from core.metrics import EVAL_CHUNK, evaluate_arrays
 from core.model import N_CLASSES, SoftmaxRegression
+from core.optimizers import learning_rate, make_update_rule, sgd_step_folded, true_gradient
 from core.run import (
     MAX_EPOCHS,
     SAFETY_STOP_LOSS,
@@ -65,10 +69,6 @@ __all__ = [
     "DoneEvent",
     "Trainer",
 ]
-
-# --------------------------------------------------------------------------------------------
-# Trainer
-# --------------------------------------------------------------------------------------------
 
 
 class Trainer:
@@ -104,6 +104,10 @@ class Trainer:
         self.config = config = (config or TrainConfig()).validate()
         Xtr, ytr, Xte, yte = training_arrays(data)
         config.validate(n_train=len(Xtr))
+        # Deskewed once per run, into uint8 copies (the caller's arrays stay as they are).
+        Xtr, Xte, self.deskew_seconds = (
+            deskew_splits(Xtr, Xte) if config.deskew else (Xtr, Xte, 0.0)
+        )
         # C = 10 (the app's classes) unless the dataset names its classes.
         n_classes = len(getattr(data, "class_names", ()) or ()) or N_CLASSES
         if ytr.min() < 0 or ytr.max() >= n_classes or yte.min() < 0 or yte.max() >= n_classes:
@@ -134,30 +138,9 @@ class Trainer:
         self._gradient = BatchGradient(Xtr, ytr, c, config.batch_size)
         self._eval_buf = np.empty((min(EVAL_CHUNK, max(n, len(Xte))), d), dtype=np.float32)
         self._perm: np.ndarray | None = None
+        self._update_rule = make_update_rule(config.optimizer, config.momentum)  # None: SGD
 
-        self.global_step = 0
-        self.epoch = 0  # completed epochs
-        self.batch_in_epoch = 0
-        self.status = RunStatus.READY
-        self.done_event: DoneEvent | None = None
-        self._done_emitted = False
-        self._lock = threading.Lock()
-        self.history: list[dict[str, Any]] = []
-        self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
-        # What progress() reads: one tuple, replaced whole after each step (an atomic
-        # assignment), so a reader in another thread never waits for a step nor sees half of one.
-        self._history_copy: tuple[dict[str, Any], ...] = ()
-        self._published: tuple = ()
-        # Weights at the end of the last finished epoch: what `model` gives, with its metrics.
-        self._epoch_end_weights: tuple[np.ndarray, np.ndarray] | None = None
-        # Whole-training-set cross-entropy + L2 penalty after each epoch (the divergence test).
-        self._objectives: list[float] = []
-        # Cross-entropy of the latest minibatch (StepEvents average over log_every steps).
-        self.last_batch_loss: float | None = None
-        self._reset_window()
-        self._epoch_time = 0.0
-        self.seconds = 0.0  # total compute time
-        self._publish()
+        self._start_counting()
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -216,6 +199,7 @@ class Trainer:
             metrics=metrics,
             classes=self.classes,
             source=self.source,
+            preprocessing="deskew" if self.config.deskew else "",
         )
 
     def step(self) -> list[Event]:
@@ -258,6 +242,32 @@ class Trainer:
                 )
                 self._publish()
             return self.done_event
+
+    def _start_counting(self) -> None:
+        """Counters, histories and what progress() reads, for a run that has not stepped."""
+        self.global_step = 0
+        self.epoch = 0  # completed epochs
+        self.batch_in_epoch = 0
+        self.status = RunStatus.READY
+        self.done_event: DoneEvent | None = None
+        self._done_emitted = False
+        self._lock = threading.Lock()
+        self.history: list[dict[str, Any]] = []
+        self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
+        # What progress() reads: one tuple, replaced whole after each step (an atomic
+        # assignment), so a reader in another thread never waits for a step nor sees half of one.
+        self._history_copy: tuple[dict[str, Any], ...] = ()
+        self._published: tuple = ()
+        # Weights at the end of the last finished epoch: what `model` gives, with its metrics.
+        self._epoch_end_weights: tuple[np.ndarray, np.ndarray] | None = None
+        # Whole-training-set cross-entropy + L2 penalty after each epoch (the divergence test).
+        self._objectives: list[float] = []
+        # Cross-entropy of the latest minibatch (StepEvents average over log_every steps).
+        self.last_batch_loss: float | None = None
+        self._reset_window()
+        self._epoch_time = 0.0
+        self.seconds = 0.0  # total compute time
+        self._publish()
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -316,16 +326,10 @@ class Trainer:
         if loss + l2_penalty > SAFETY_STOP_LOSS:
             return [self._safety_stop(loss + l2_penalty)]
 
-        # SGD update, remembering the previous weights for a clean rollback.
+        # The update, remembering the previous weights for a clean rollback.
         np.copyto(self._W_prev, self.W)
         np.copyto(self._b_prev, self.b)
-        if cfg.l2:
-            self.W *= np.float32(1.0 - cfg.lr * cfg.l2)  # W - lr*l2*W, gradient at the old W
-        grad_W, grad_b = self._gradient.grad_W, self._gradient.grad_b
-        grad_W *= np.float32(cfg.lr / 255.0)  # the folded 1/255 of the input scale
-        self.W -= grad_W
-        grad_b *= np.float32(cfg.lr)
-        self.b -= grad_b
+        self._update_weights()
         if not (np.isfinite(self.W).all() and np.isfinite(self.b).all()):
             return self._diverged("weights overflowed to inf/nan")
 
@@ -365,6 +369,18 @@ class Trainer:
             f"loss (cross-entropy + L2 penalty) reached {objective:.3g}, and this demo stops runs "
             f"above {SAFETY_STOP_LOSS:,.0f}; the weights were still finite",
         )
+
+    def _update_weights(self) -> None:
+        """One step of the configured rule at this step's learning rate (core.optimizers);
+        sgd + constant is the notebook's step, operation for operation."""
+        cfg = self.config
+        lr = learning_rate(cfg.schedule, cfg.lr, self.global_step, self.total_steps)
+        grad_W, grad_b = self._gradient.grad_W, self._gradient.grad_b
+        if self._update_rule is None:
+            sgd_step_folded(self.W, self.b, grad_W, grad_b, lr, cfg.l2)
+        else:
+            true_gradient(self.W, grad_W, cfg.l2)
+            self._update_rule.step([self.W, self.b], [grad_W, grad_b], lr)
 
     def _keep_snapshot(self, ev: EpochEvent) -> None:
         if self.keep_snapshots == 0:
