@@ -56,7 +56,7 @@ split = left.radio(
     list(SPLITS),
     horizontal=True,
     key="explore_split",
-    format_func=lambda s: _(SPLITS[s]),
+    format_func={s: _(text) for s, text in SPLITS.items()}.get,
 )
 
 
@@ -66,8 +66,9 @@ def _class_label(k: int) -> str:
     return class_names[k] if class_names[k] == str(k) else f"{k}: {class_names[k]}"
 
 
+class_labels = {k: _class_label(k) for k in [ALL, *range(n_classes)]}
 chosen = middle.selectbox(
-    _("Class"), [ALL, *range(n_classes)], key="explore_class", format_func=_class_label
+    _("Class"), list(class_labels), key="explore_class", format_func=class_labels.get
 )
 images = dataset.train_images if split == "train" else dataset.test_images
 labels = dataset.train_labels if split == "train" else dataset.test_labels

@@ -106,7 +106,8 @@ def _dataset_picker() -> None:
         _("Dataset"),
         options,
         state.DATASET,
-        format_func=lambda name: _(DATASET_LABELS[name]),
+        # Labels translated now, in this run's language (AppTest calls format_func later).
+        format_func={name: _(DATASET_LABELS[name]) for name in options}.get,
         help=_("Explore, Train and Weights follow this choice."),
     )
     shown = st.session_state[state.DATASET]
@@ -129,7 +130,7 @@ def _model_picker() -> None:
             _("Current model"),
             list(models),
             state.CURRENT_MODEL,
-            format_func=state.display_model_name,
+            format_func={name: state.display_model_name(name) for name in models}.get,
         )
         entry = state.current_model()
         acc = _("not measured") if entry.test_acc is None else i18n.percent(entry.test_acc)
