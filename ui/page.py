@@ -39,7 +39,13 @@ class View:
     def draw_link(self) -> None:
         if self.slot is not None:
             with self.slot.container():
-                links.copy_link_control(self.url_path)
+                links.copy_link_control(self._path_to_add())
+
+    def _path_to_add(self) -> str:
+        """The page's path unless st.context.url has it already (it does in a browser: it is
+        the address of the page in use, without the query; links.view_link adds url_path)."""
+        base = (st.context.url or "").rstrip("/")
+        return "" if self.url_path and base.endswith(f"/{self.url_path}") else self.url_path
 
 
 def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> View:
@@ -58,7 +64,7 @@ def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> Vi
     render_sidebar(live_run_status)  # it applies and publishes ?dataset=
     if page is None:
         return View("")
-    heading, link = st.columns([5, 1], vertical_alignment="bottom")
+    heading, link = st.columns([3, 1], vertical_alignment="bottom")
     heading.title(f"{APP_ICON} {_(APP_TITLE)}" if page is HOME else page.heading)
     view = View(page.url_path or "", link.empty())
     view.draw_link()

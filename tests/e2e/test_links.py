@@ -30,7 +30,8 @@ def test_an_explore_link_opens_that_view_and_follows_changes(app: Page, app_url:
     page.get_by_test_id("stRadio").get_by_text("train", exact=True).click()
     expect(page).to_have_url(re.compile(r"/explore\?(?!.*split=)"))
     page.get_by_role("button", name="🔗 Link to this view").click()
-    expect(page.get_by_test_id("stCode").filter(has_text="class=7")).to_be_visible()
+    link = page.get_by_test_id("stCode").filter(has_text="class=7")
+    expect(link).to_have_text(re.compile(r"^http://[^/]+/explore\?class=7$"))
 
 
 def test_a_bad_explore_link_shows_the_defaults_and_a_note(app: Page, app_url: str):
