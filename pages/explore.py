@@ -3,151 +3,215 @@
 import numpy as np
 import streamlit as st
 
-from ui import state
+from ui import links, state
 from ui.charts import NO_TOOLBAR, class_distribution_figure, pca_figure, pixel_histogram_figure
+from ui.class_names import display_class_names
 from ui.dataset_stats import dataset_stats, pca_projection
 from ui.figures import heatmap28
+from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
 from ui.nav import EXPLORE
 from ui.page import dataset_or_stop, start_page
 
-start_page(EXPLORE)
+view = start_page(EXPLORE)
 
 PER_PAGE = 50
 ALL = -1
+SPLITS = {"train": N_("train"), "test": N_("test")}
 
 st.markdown(
-    "Before training anything, look at what the model will see: every image is 28×28 = 784 grey "
-    "pixels, and the classifier knows nothing else about it. Browse the images, check that the "
-    "classes are balanced, and see how much the classes differ on average."
+    _(
+        "Before training anything, look at what the model will see: every image is 28×28 = 784 "
+        "grey pixels, and the classifier knows nothing else about it. Browse the images, check "
+        "that the classes are balanced, and see how much the classes differ on average."
+    )
 )
 
 name = st.session_state[state.DATASET]
 dataset = dataset_or_stop(name)
-class_names = dataset.class_names
+class_names = display_class_names(dataset.class_names)
 n_classes = dataset.n_classes
 stats = dataset_stats(dataset.name, dataset)
 
 st.caption(
-    f"{dataset.name}: {len(dataset.train_labels):,} training and {len(dataset.test_labels):,} "
-    f"test images, {n_classes} classes. Source: {dataset.source}."
+    _(
+        "{dataset}: {train} training and {test} test images, {classes} classes. Source: {source}."
+    ).format(
+        dataset=dataset.name,
+        train=number(len(dataset.train_labels)),
+        test=number(len(dataset.test_labels)),
+        classes=n_classes,
+        source=dataset.source,
+    )
 )
 
 # -- browse ----------------------------------------------------------------------------------------
-st.subheader("Browse the images")
+st.subheader(_("Browse the images"))
+# A link's ?split=test&class=7&page=3 fills the widgets once; the visitor's changes go back in it.
+links.bind_to_widget("split", links.choice(*SPLITS), "explore_split")
+links.bind_to_widget("class", links.integer(0, n_classes - 1), "explore_class")
 left, middle, right = st.columns([2, 2, 3])
-split = left.radio("Split", ["train", "test"], horizontal=True, key="explore_split")
+split = left.radio(
+    _("Split"),
+    list(SPLITS),
+    horizontal=True,
+    key="explore_split",
+    format_func={s: _(text) for s, text in SPLITS.items()}.get,
+)
 
 
 def _class_label(k: int) -> str:
     if k == ALL:
-        return "All classes"
+        return _("All classes")
     return class_names[k] if class_names[k] == str(k) else f"{k}: {class_names[k]}"
 
 
+class_labels = {k: _class_label(k) for k in [ALL, *range(n_classes)]}
 chosen = middle.selectbox(
-    "Class", [ALL, *range(n_classes)], key="explore_class", format_func=_class_label
+    _("Class"), list(class_labels), key="explore_class", format_func=class_labels.get
 )
 images = dataset.train_images if split == "train" else dataset.test_images
 labels = dataset.train_labels if split == "train" else dataset.test_labels
 matching = np.arange(len(labels)) if chosen == ALL else np.flatnonzero(labels == chosen)
 n_pages = max(1, -(-len(matching) // PER_PAGE))
 # One page widget per filter, so changing the filter starts again at page 1.
+page_key = f"explore_page_{split}_{chosen}"
+links.bind_to_widget("page", links.integer(1, n_pages), page_key)
 page = right.number_input(
-    f"Page (of {n_pages:,}, {PER_PAGE} images each)",
+    _("Page (of {pages}, {per_page} images each)").format(pages=number(n_pages), per_page=PER_PAGE),
     min_value=1,
     max_value=n_pages,
-    value=1,
     step=1,
-    key=f"explore_page_{split}_{chosen}",
+    key=page_key,
 )
+view.publish(
+    {
+        "split": None if split == "train" else split,
+        "class": None if chosen == ALL else chosen,
+        "page": None if page == 1 else page,
+    }
+)
+links.show_ignored_note()
 shown = matching[(page - 1) * PER_PAGE : page * PER_PAGE]
 if len(shown):
     first = (page - 1) * PER_PAGE
+    split_name = _(SPLITS[split])
+    if chosen == ALL:
+        summary = _(
+            "{count} {split} images; this page shows numbers {first} to {last} of them. Under "
+            "each picture: its index in the split · its label."
+        )
+    else:
+        summary = _(
+            "{count} {split} images of class {name}; this page shows numbers {first} to {last} "
+            "of them. Under each picture: its index in the split · its label."
+        )
     st.caption(
-        f"{len(matching):,} {split} images"
-        + ("" if chosen == ALL else f" of class {class_names[chosen]}")
-        + f"; this page shows numbers {first + 1:,} to {first + len(shown):,} of them. "
-        "Under each picture: its index in the split · its label."
+        summary.format(
+            count=number(len(matching)),
+            split=split_name,
+            name=class_names[chosen],
+            first=number(first + 1),
+            last=number(first + len(shown)),
+        )
     )
     short_names = max(len(c) for c in class_names) <= 2
     captions = [
         f"#{i} · {class_names[labels[i]]}" if short_names else f"#{i}\n{class_names[labels[i]]}"
         for i in shown
     ]
-    tooltips = [f"{split} image #{i}, label {class_names[labels[i]]}" for i in shown]
+    tooltip = _("{split} image #{index}, label {label}")
+    tooltips = [
+        tooltip.format(split=split_name, index=i, label=class_names[labels[i]]) for i in shown
+    ]
     st.container(key="explore_grid").html(
         image_grid_html(images[shown], captions, tooltips=tooltips)
     )
 else:
-    st.info("No images match this filter.")
+    st.info(_("No images match this filter."))
 
 # -- classes ---------------------------------------------------------------------------------------
-st.subheader("How many of each class")
+st.subheader(_("How many of each class"))
 st.caption(
-    "Share of each class in the training and test splits (hover for counts). Roughly balanced "
-    "classes mean plain accuracy is a fair score."
+    _(
+        "Share of each class in the training and test splits (hover for counts). Roughly "
+        "balanced classes mean plain accuracy is a fair score."
+    )
 )
 st.plotly_chart(
     class_distribution_figure(stats.train_counts, stats.test_counts, class_names),
     key="explore_distribution",
 )
 
-st.subheader("The average image of each class")
+st.subheader(_("The average image of each class"))
 st.caption(
-    "Mean of all training images of a class, pixel by pixel (0 = black, 1 = white). The weight "
-    "templates on the Weights page resemble *class mean − overall mean* far more than the class "
-    "mean itself (the shipped MNIST model: correlation 0.56–0.74 against 0.19–0.47)."
+    _(
+        "Mean of all training images of a class, pixel by pixel (0 = black, 1 = white). The "
+        "weight templates on the Weights page resemble *class mean − overall mean* far more than "
+        "the class mean itself (the shipped MNIST model: correlation 0.56–0.74 against "
+        "0.19–0.47)."
+    )
 )
 st.container(key="explore_means").html(image_grid_html(stats.mean_images, list(class_names)))
 
 # -- pixels ----------------------------------------------------------------------------------------
-st.subheader("Pixels")
+st.subheader(_("Pixels"))
 left, right = st.columns([3, 2])
 with left:
-    st.markdown("**Intensity histogram** (all training pixels)")
+    st.markdown(_("**Intensity histogram** (all training pixels)"))
     st.plotly_chart(
         pixel_histogram_figure(stats.hist_counts, stats.hist_edges), key="explore_histogram"
     )
     zero_share = stats.hist_counts[0] / stats.hist_counts.sum()
     st.caption(
-        f"Most pixels are background: {zero_share:.0%} fall in the darkest bin. The y axis is "
-        "logarithmic so the few ink values stay visible."
+        _(
+            "Most pixels are background: {share} fall in the darkest bin. The y axis is "
+            "logarithmic so the few ink values stay visible."
+        ).format(share=percent(zero_share, 0))
     )
 with right:
-    st.markdown("**Variance of each pixel** across the training images")
+    st.markdown(_("**Variance of each pixel** across the training images"))
     st.plotly_chart(
-        heatmap28(stats.variance, colorscale="Viridis", height=320, colorbar_title="variance"),
+        heatmap28(stats.variance, colorscale="Viridis", height=320, colorbar_title=_("variance")),
         key="explore_variance",
         config=NO_TOOLBAR,
     )
     never_inked = int((stats.mean_images == 0).all(axis=0).sum())
     st.caption(
-        "Bright pixels change a lot from image to image, so they *can* carry information; "
-        "variance alone is not class separation (a pixel can vary as much within one class). "
-        f"Dark ones are nearly the same in every image. The {never_inked} pixels that are 0 in "
-        "every training image never get a gradient and keep their starting weights."
+        _(
+            "Bright pixels change a lot from image to image, so they *can* carry information; "
+            "variance alone is not class separation (a pixel can vary as much within one "
+            "class). Dark ones are nearly the same in every image. The {count} pixels that are "
+            "0 in every training image never get a gradient and keep their starting weights."
+        ).format(count=never_inked)
     )
 
 # -- PCA -------------------------------------------------------------------------------------------
-st.subheader("All 784 pixels squeezed into two numbers")
+st.subheader(_("All 784 pixels squeezed into two numbers"))
 projection = pca_projection(dataset.name, dataset)
 st.caption(
-    f"A fixed random sample of {len(projection.indices):,} training images, projected onto the "
-    "two directions along which the images vary most (principal component "
-    f"analysis). These two directions keep {projection.ratio.sum():.0%} of the variance "
-    f"({projection.ratio[0]:.1%} + {projection.ratio[1]:.1%}). Classes that overlap here are "
-    "hard to tell apart with so little information; click a legend entry to hide a class, "
-    "double-click to show only that class."
+    _(
+        "A fixed random sample of {count} training images, projected onto the two directions "
+        "along which the images vary most (principal component analysis). These two directions "
+        "keep {total} of the variance ({first} + {second}). Classes that overlap here are hard "
+        "to tell apart with so little information; click a legend entry to hide a class, "
+        "double-click to show only that class."
+    ).format(
+        count=number(len(projection.indices)),
+        total=percent(projection.ratio.sum(), 0),
+        first=percent(projection.ratio[0], 1),
+        second=percent(projection.ratio[1], 1),
+    )
 )
 st.plotly_chart(
     pca_figure(projection.proj, projection.labels, class_names, indices=projection.indices),
     key="explore_pca",
 )
-with st.expander("How the projection is computed"):
+with st.expander(_("How the projection is computed")):
     st.markdown(
-        "Centre the sample (subtract the mean image), take the thin SVD "
-        "X − x̄ = U S Vᵀ, and project onto the first two rows of Vᵀ: "
-        "coordinates = (X − x̄) V[:, :2]. The share of variance of component j is "
-        "S_j² / Σ S². All in NumPy (`core/analysis.py`)."
+        _(
+            "Centre the sample (subtract the mean image), take the thin SVD X − x̄ = U S Vᵀ, and "
+            "project onto the first two rows of Vᵀ: coordinates = (X − x̄) V[:, :2]. The share "
+            "of variance of component j is S_j² / Σ S². All in NumPy (`core/analysis.py`)."
+        )
     )

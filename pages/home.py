@@ -2,34 +2,41 @@
 
 import streamlit as st
 
-from ui.nav import APP_ICON, APP_TITLE, DRAW, EXPLORE, TRAIN, WEIGHTS
+from ui.i18n import _, percent
+from ui.nav import DRAW, EXPLORE, HOME, TRAIN, WEIGHTS
 from ui.page import start_page
-from ui.state import current_model
+from ui.state import current_model, display_model_name
 
-start_page()
+start_page(HOME)
 
-st.title(f"{APP_ICON} {APP_TITLE}")
 st.markdown(
-    "See how the simplest neural classifier — **softmax regression**, one 784×10 weight matrix "
-    "and a bias — learns to read handwritten digits. Everything runs on NumPy in this process: "
-    "no deep-learning framework, no network."
+    _(
+        "See how the simplest neural classifier — **softmax regression**, one 784×10 weight "
+        "matrix and a bias — learns to read handwritten digits. Everything runs on NumPy in this "
+        "process: no deep-learning framework, no network."
+    )
 )
 
 entry = current_model()
 if entry is not None and entry.test_acc is not None:
-    st.caption(f"Current model: {entry.name} — {entry.test_acc:.2%} on the 10,000 test digits.")
+    st.caption(
+        _("Current model: {name} — {accuracy} on the 10,000 test digits.").format(
+            name=display_model_name(entry.name), accuracy=percent(entry.test_acc)
+        )
+    )
 
 # Short link labels with the explanation underneath: long labels are cut off in a link.
 LINKED = (EXPLORE, TRAIN, WEIGHTS, DRAW)
 for column, page in zip(st.columns(len(LINKED)), LINKED, strict=True):
     with column:
-        st.page_link(page.path, label=f"**{page.title}**", icon=page.icon)
-        st.caption(page.blurb)
+        st.page_link(page.path, label=f"**{_(page.title)}**", icon=page.icon)
+        st.caption(_(page.blurb))
 
-st.subheader("The model and one training step")
-# Comments above the lines, not beside them: a phone shows about 34 characters of code.
+st.subheader(_("The model and one training step"))
+# Comments above the lines, not beside them: a phone shows about 34 characters of code (17
+# Chinese ones: the translation's comments are short).
 st.code(
-    """# minibatch X (B, 784), labels y
+    _("""# minibatch X (B, 784), labels y
 # (B,784) @ (784,10) -> (B,10)
 Z = X @ W + b
 # rows of ten probabilities, sum 1
@@ -39,24 +46,31 @@ loss = mean(-log P[i, y_i])
 # dloss/dZ, then one SGD step
 G = (P - onehot(y)) / B
 W -= lr * X.T @ G
-b -= lr * G.sum(axis=0)""",
+b -= lr * G.sum(axis=0)"""),
     language="python",
     wrap_lines=True,
 )
 st.caption(
-    "This is **multinomial logistic regression**: one template per class and a weighted sum of "
-    "pixels. It has no notion of neighbouring pixels or of shapes, so one template must cover "
-    "every way a digit is written: it stops near 92–93% test accuracy, and about 93% on the "
-    "training images themselves (the limit is the model, not the data)."
+    _(
+        "This is **multinomial logistic regression**: one template per class and a weighted sum "
+        "of pixels. It has no notion of neighbouring pixels or of shapes, so one template must "
+        "cover every way a digit is written: it stops near 92–93% test accuracy, and about 93% "
+        "on the training images themselves (the limit is the model, not the data)."
+    )
 )
 st.caption(
-    "It grew out of a student's notebook: minibatch SGD, batch 128, learning rate 0.1, 20 epochs, "
-    "about 92.4% test accuracy. The Train page reproduces it and lets you change every setting."
+    _(
+        "It grew out of a student's notebook: minibatch SGD, batch 128, learning rate 0.1, 20 "
+        "epochs, about 92.4% test accuracy. The Train page reproduces it and lets you change "
+        "every setting."
+    )
 )
-with st.expander("About the data"):
+with st.expander(_("About the data")):
     st.markdown(
-        "MNIST: 60,000 training and 10,000 test images of 28×28 grey pixels, by Yann LeCun, "
-        "Corinna Cortes and Christopher J.C. Burges, licensed CC BY-SA 3.0. The app ships a copy "
-        "in `data/mnist/`. Fashion-MNIST (Zalando Research, MIT licence) can be picked in the "
-        "sidebar where it is installed."
+        _(
+            "MNIST: 60,000 training and 10,000 test images of 28×28 grey pixels, by Yann LeCun, "
+            "Corinna Cortes and Christopher J.C. Burges, licensed CC BY-SA 3.0. The app ships a "
+            "copy in `data/mnist/`. Fashion-MNIST (Zalando Research, MIT licence) can be picked "
+            "in the sidebar where it is installed."
+        )
     )

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import analysis
 from core.datasets import Dataset
+from ui.i18n import _
 
 PCA_SAMPLE = 3000
 HIST_BINS = 64
@@ -54,9 +55,15 @@ def _frozen(*arrays: np.ndarray) -> None:
         array.flags.writeable = False
 
 
-@st.cache_resource(show_spinner="Computing class means, variance and histogram ...")
 def dataset_stats(name: str, _dataset: Dataset) -> DatasetStats:
-    """Statistics of the dataset called `name` (pass the loaded Dataset as `_dataset`)."""
+    """Statistics of the dataset called `name` (pass the loaded Dataset as `_dataset`); a
+    spinner in the visitor's language while they are computed (shown after half a second)."""
+    with st.spinner(_("Computing class means, variance and histogram ...")):
+        return _dataset_stats_once(name, _dataset)
+
+
+@st.cache_resource(show_spinner=False)
+def _dataset_stats_once(name: str, _dataset: Dataset) -> DatasetStats:
     d = _dataset
     n_classes = d.n_classes
     counts, edges = analysis.pixel_histogram(d.train_images, bins=HIST_BINS)
@@ -79,9 +86,14 @@ def dataset_stats(name: str, _dataset: Dataset) -> DatasetStats:
     return stats
 
 
-@st.cache_resource(show_spinner="Projecting a sample onto its two main directions (PCA) ...")
 def pca_projection(name: str, _dataset: Dataset, n_sample: int = PCA_SAMPLE) -> PCAProjection:
     """PCA of `n_sample` training images of dataset `name`, sampled with default_rng(0)."""
+    with st.spinner(_("Projecting a sample onto its two main directions (PCA) ...")):
+        return _pca_projection_once(name, _dataset, n_sample)
+
+
+@st.cache_resource(show_spinner=False)
+def _pca_projection_once(name: str, _dataset: Dataset, n_sample: int) -> PCAProjection:
     d = _dataset
     indices = analysis.sample_indices(len(d.train_labels), n_sample, np.random.default_rng(0))
     proj, ratio = analysis.pca_2d(d.train_images, indices)

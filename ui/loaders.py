@@ -8,17 +8,24 @@ import streamlit as st
 
 from core.datasets import Dataset, load_dataset
 from core.model import SoftmaxRegression
+from ui.i18n import _
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL_PATH = REPO_DIR / "models" / "default" / "model.npz"
 
 
-@st.cache_resource(show_spinner="Loading the dataset ...")
 def load_shared_dataset(name: str) -> Dataset:
     """The dataset `name`, read once per process; its arrays are read-only, so sharing is safe.
 
-    Raises core.datasets.DatasetError (not cached) when it is not available.
+    Raises core.datasets.DatasetError (not cached) when it is not available. The spinner (in the
+    visitor's language) shows only when loading takes more than half a second: on a first load.
     """
+    with st.spinner(_("Loading the dataset ...")):
+        return _load_dataset_once(name)
+
+
+@st.cache_resource(show_spinner=False)
+def _load_dataset_once(name: str) -> Dataset:
     return load_dataset(name)
 
 

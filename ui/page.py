@@ -1,21 +1,58 @@
 """What every page does first."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.datasets import Dataset, DatasetError
-from ui.i18n import use_language
+from ui import links
+from ui.i18n import _, current_language, use_language
 from ui.legacy_pages import leave_legacy_pages_mode
 from ui.loaders import load_shared_dataset
-from ui.nav import TRAIN, PageInfo
+from ui.nav import APP_ICON, APP_TITLE, HOME, TRAIN, PageInfo
 from ui.sidebar import render_sidebar
 from ui.state import DATASET, ModelEntry, current_model, init_state
 
 PLOTLY_TOOLBAR = '[data-testid="stPlotlyChart"] .modebar-container'
 
 
-def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> None:
-    """Route through app.py, then session defaults, a run that ended meanwhile, the sidebar, and
-    the page's heading (from ui.nav) when `page` is given."""
+@dataclass
+class View:
+    """A page's handle on its link: `publish()` puts the page's values into the address bar
+    and redraws the "🔗 Link to this view" control, so the link it shows is the view's own.
+
+    A page with link parameters calls `view.publish({...})` after drawing its widgets (rather
+    than links.publish, whose values would reach the control only on the next run)."""
+
+    url_path: str
+    slot: DeltaGenerator | None = None
+
+    def publish(self, values: Mapping[str, Any]) -> None:
+        links.publish(values)
+        self.draw_link()
+
+    def draw_link(self) -> None:
+        if self.slot is not None:
+            with self.slot.container():
+                links.copy_link_control(self._path_to_add())
+
+    def _path_to_add(self) -> str:
+        """The page's path unless st.context.url has it already (it does in a browser: it is
+        the address of the page in use, without the query; links.view_link adds url_path)."""
+        base = (st.context.url or "").rstrip("/")
+        return "" if self.url_path and base.endswith(f"/{self.url_path}") else self.url_path
+
+
+def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> View:
+    """Route through app.py, then session defaults, a run that ended meanwhile, the sidebar, and,
+    when `page` is given, the page's heading (from ui.nav; Home's is the app's name) with the
+    "🔗 Link to this view" control beside it, and the note on link values that were ignored.
+    Returns the page's View (its `publish` keeps the link control up to date)."""
     # On a fresh page load that ran without app.py, where no click can be lost, rerun at once so
     # app.py's router and page config take over.
     if leave_legacy_pages_mode() and DATASET not in st.session_state:
@@ -24,16 +61,26 @@ def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> No
     init_state()
     # On touch screens Plotly's toolbar stays up over a chart's title and legend: hide it there.
     st.html(f"<style>@media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}</style>")
-    render_sidebar(live_run_status)
-    if page is not None:
-        st.title(page.heading)
+    render_sidebar(live_run_status)  # it applies and publishes ?dataset=
+    if page is None:
+        return View("")
+    heading, link = st.columns([3, 1], vertical_alignment="bottom")
+    heading.title(f"{APP_ICON} {_(APP_TITLE)}" if page is HOME else page.heading)
+    view = View(page.url_path or "", link.empty())
+    view.draw_link()
+    links.show_ignored_note()
+    return view
 
 
 def with_article(name: str, bold: bool = False) -> str:
     """'a 7', 'an 8', 'an Ankle boot': the article that a class name takes when read aloud;
-    with `bold`, the name in Markdown bold ('an **8**')."""
+    with `bold`, the name in Markdown bold ('an **8**'). In Chinese, which has no articles, the
+    name alone ('**8**')."""
+    shown = f"**{name}**" if bold else name
+    if current_language() != "en":
+        return shown
     article = "an" if name[:1].lower() in "aeiou8" else "a"
-    return f"{article} **{name}**" if bold else f"{article} {name}"
+    return f"{article} {shown}"
 
 
 def dataset_or_stop(name: str) -> Dataset:
@@ -41,16 +88,21 @@ def dataset_or_stop(name: str) -> Dataset:
     try:
         return load_shared_dataset(name)
     except DatasetError as err:
-        st.error(f"The dataset {name!r} could not be loaded: {err}")
+        # core's reason stays in English, after a translated lead.
+        st.error(
+            _("The dataset {name} could not be loaded: {reason}").format(
+                name=repr(name), reason=err
+            )
+        )
         st.stop()
 
 
 def model_or_stop(why: str) -> ModelEntry:
-    """The current model; without one, say `why` a model is needed, link to the Train page and
-    end the page there."""
+    """The current model; without one, say `why` a model is needed (translated by the caller),
+    link to the Train page and end the page there."""
     entry = current_model()
     if entry is None:
         st.info(why)
-        st.page_link(TRAIN.path, label="Train a model", icon=TRAIN.icon)
+        st.page_link(TRAIN.path, label=_("Train a model"), icon=TRAIN.icon)
         st.stop()
     return entry

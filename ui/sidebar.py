@@ -10,11 +10,33 @@ import streamlit as st
 
 from core.datasets import DATASET_NAMES, DATASET_TITLES, dataset_available, how_to_get
 from core.model import ModelFileError, SoftmaxRegression
-from core.train import RunStatus
-from ui import i18n, state
+from core.run import RunStatus
+from ui import i18n, links, state
+from ui.i18n import N_, _, ngettext
 from ui.training import collect_finished_run, live_run_view, session_runs
 
-DATASET_LABELS = {"mnist": "MNIST digits (shipped)", "fashion-mnist": "Fashion-MNIST"}
+# The dataset picker's options (translate with _() where drawn).
+DATASET_LABELS = {"mnist": N_("MNIST digits (shipped)"), "fashion-mnist": N_("Fashion-MNIST")}
+# The link parameter naming the dataset: ?dataset=fashion-mnist.
+DATASET_PARAMETER = "dataset"
+# A run's state in the sidebar's status line.
+STATUS_TEXT = {
+    RunStatus.READY: N_("ready"),
+    RunStatus.QUEUED: N_("queued"),
+    RunStatus.RUNNING: N_("running"),
+    RunStatus.PAUSED: N_("paused"),
+    RunStatus.FINISHED: N_("finished"),
+    RunStatus.STOPPED: N_("stopped"),
+    RunStatus.DIVERGED: N_("diverged"),
+    RunStatus.FAILED: N_("failed"),
+}
+# The toast when a run has ended, one sentence per way of ending.
+ENDED_TEXT = {
+    RunStatus.FINISHED: N_("{name} finished."),
+    RunStatus.STOPPED: N_("{name} stopped."),
+    RunStatus.DIVERGED: N_("{name} diverged."),
+    RunStatus.FAILED: N_("{name} failed."),
+}
 
 
 def upload_limit_mb() -> int:
@@ -33,7 +55,13 @@ def render_sidebar(live_run_status: bool = True) -> None:
         if live_run_status:
             sidebar_run_status()
         if collected is not None:
-            st.toast(f"{collected.name} {collected.status}.", icon="🏁")
+            st.toast(_ended_text(collected.name, collected.status), icon="🏁")
+
+
+def _ended_text(name: str, status: str) -> str:
+    if status in ENDED_TEXT:
+        return _(ENDED_TEXT[status]).format(name=name)
+    return f"{name} {status}."
 
 
 def _persistent_selectbox(label: str, options: list[str], state_key: str, **kwargs) -> None:
@@ -65,31 +93,59 @@ def _language_picker() -> None:
 
 
 def _dataset_picker() -> None:
+    """The dataset every page uses; a link's valid `?dataset=` picks it (once), and a dataset
+    other than MNIST stays in the address bar."""
     options = [name for name in DATASET_NAMES if dataset_available(name)]
+    wanted = links.read_once(DATASET_PARAMETER, links.choice(*DATASET_NAMES))
+    if wanted is not None:
+        if wanted in options:
+            st.session_state[state.DATASET] = wanted
+        else:
+            links.note_ignored(DATASET_PARAMETER)
     _persistent_selectbox(
-        "Dataset",
+        _("Dataset"),
         options,
         state.DATASET,
-        format_func=DATASET_LABELS.get,
-        help="Explore, Train and Weights follow this choice.",
+        # Labels translated now, in this run's language (AppTest calls format_func later).
+        format_func={name: _(DATASET_LABELS[name]) for name in options}.get,
+        help=_("Explore, Train and Weights follow this choice."),
     )
+    shown = st.session_state[state.DATASET]
+    links.publish({DATASET_PARAMETER: None if shown == DATASET_NAMES[0] else shown})
     for name in DATASET_NAMES:
         if name not in options:
-            st.caption(f"{DATASET_LABELS[name]} is not installed here: {how_to_get(name)}")
+            st.caption(
+                _("{dataset} is not installed here: {how}").format(
+                    dataset=_(DATASET_LABELS[name]), how=how_to_get(name)
+                )
+            )
 
 
 def _model_picker() -> None:
     models = state.models()
     if not models:
-        st.warning("No model yet: train one on the Train page or upload one below.")
+        st.warning(_("No model yet: train one on the Train page or upload one below."))
     else:
-        _persistent_selectbox("Current model", list(models), state.CURRENT_MODEL)
+        _persistent_selectbox(
+            _("Current model"),
+            list(models),
+            state.CURRENT_MODEL,
+            format_func={name: state.display_model_name(name) for name in models}.get,
+        )
         entry = state.current_model()
-        acc = "not measured" if entry.test_acc is None else f"{entry.test_acc:.2%}"
+        acc = _("not measured") if entry.test_acc is None else i18n.percent(entry.test_acc)
         title = DATASET_TITLES[entry.dataset]
-        st.caption(f"{state.ORIGIN_TEXT[entry.origin]} · {title} · test accuracy {acc}")
+        st.caption(
+            _("{origin} · {dataset} · test accuracy {accuracy}").format(
+                origin=_(state.ORIGIN_TEXT[entry.origin]), dataset=title, accuracy=acc
+            )
+        )
         if entry.dataset != st.session_state[state.DATASET]:
-            st.caption(f"⚠️ This model was trained on {title}, not on the dataset shown.")
+            st.caption(
+                _("⚠️ This model was trained on {dataset}, not on the dataset shown.").format(
+                    dataset=title
+                )
+            )
         _downloads(entry)
     _upload()
 
@@ -104,7 +160,7 @@ def _downloads(entry: state.ModelEntry) -> None:
         f"{stem}.npz",
         "application/octet-stream",
         on_click="ignore",
-        help="Weights, bias, training settings and metrics in one file.",
+        help=_("Weights, bias, training settings and metrics in one file."),
     )
     right.download_button(
         "W.npy + b.npy",
@@ -112,7 +168,7 @@ def _downloads(entry: state.ModelEntry) -> None:
         f"{stem}-notebook.zip",
         "application/zip",
         on_click="ignore",
-        help="The notebook's two files: W (784, 10) and b (1, 10), zipped.",
+        help=_("The notebook's two files: W (784, 10) and b (1, 10), zipped."),
     )
 
 
@@ -131,18 +187,25 @@ def _upload() -> None:
     # A new key after each file gives an empty uploader again, instead of a growing list of the
     # files already taken (or refused).
     key = f"model_upload_{st.session_state[state.UPLOAD_GENERATION]}"
-    with st.expander("Upload a model"):
+    with st.expander(_("Upload a model")):
         # Any file type: the loader's own message says what is wrong with a file, where the
         # uploader would only mark a refused one.
         st.file_uploader(
-            f"A model.npz, or the W.npy + b.npy zip, from this app or `python -m core.train` "
-            f"(up to {upload_limit_mb()} MB)",
+            _(
+                "A model.npz, or the W.npy + b.npy zip, from this app or `python -m core.train` "
+                "(up to {limit} MB)"
+            ).format(limit=upload_limit_mb()),
             key=key,
             on_change=_take_upload,
             args=(key,),
         )
         if st.session_state[state.UPLOAD_ERROR]:
-            st.error(st.session_state[state.UPLOAD_ERROR])
+            # The loader's own reason (it names the file) is in English: after a translated lead.
+            st.error(
+                _("Not loaded, the current model stays. {reason}").format(
+                    reason=st.session_state[state.UPLOAD_ERROR]
+                )
+            )
 
 
 def _take_upload(key: str) -> None:
@@ -155,12 +218,11 @@ def _take_upload(key: str) -> None:
     try:
         model = SoftmaxRegression.load(uploaded)
     except ModelFileError as err:
-        reason = str(err)  # it names the file
-        st.session_state[state.UPLOAD_ERROR] = f"Not loaded, the current model stays. {reason}"
+        st.session_state[state.UPLOAD_ERROR] = str(err)  # it names the file
         return
     state.add_model(
         state.ModelEntry(
-            state.unique_name(f"Uploaded: {uploaded.name}"),
+            state.unique_name(f"{state.UPLOADED_PREFIX}{uploaded.name}"),
             model,
             state.dataset_of(model),
             "uploaded",
@@ -182,12 +244,21 @@ def _live_status() -> None:
     view = live_run_view()
     if view is None:
         return
-    sharing = ""
+    status = _(STATUS_TEXT[view.status]) if view.status in STATUS_TEXT else str(view.status)
+    facts = {
+        "name": view.name,
+        "status": status,
+        "epoch": min(view.epoch + 1, view.config.epochs),
+        "epochs": view.config.epochs,
+        "n": view.sharing_with,
+    }
     if view.status == RunStatus.RUNNING and view.sharing_with > 0:
-        sharing = f", sharing the server with {view.sharing_with} other run"
-        sharing += "s" if view.sharing_with > 1 else ""
-    st.caption(
-        f"{view.name}: {view.status}, epoch {min(view.epoch + 1, view.config.epochs)}"
-        f"/{view.config.epochs}{sharing}"
-    )
+        line = ngettext(
+            "{name}: {status}, epoch {epoch}/{epochs}, sharing the server with {n} other run",
+            "{name}: {status}, epoch {epoch}/{epochs}, sharing the server with {n} other runs",
+            view.sharing_with,
+        )
+    else:
+        line = _("{name}: {status}, epoch {epoch}/{epochs}")
+    st.caption(line.format(**facts))
     st.progress(view.fraction_done)

@@ -14,6 +14,7 @@ import streamlit as st
 from core.datasets import CLASS_NAMES
 from core.model import SoftmaxRegression
 from core.train import RunStatus, TrainConfig
+from ui.i18n import N_, _
 from ui.loaders import shipped_model
 
 # Which dataset the sidebar selected ("mnist" or "fashion-mnist").
@@ -30,15 +31,24 @@ TRAIN_FORM = "train_form"
 TRAIN_INPUT_PREFIX = "train_input_"
 # Bumped to clear the Draw canvas (a new component key starts empty).
 CANVAS_GENERATION = "canvas_generation"
-# Message of the last failed upload, shown under the uploader until the next upload.
+# Why the last upload failed (the loader's words), shown under the uploader until the next one.
 UPLOAD_ERROR = "upload_error"
 # Bumped after each uploaded file, so the uploader starts empty again.
 UPLOAD_GENERATION = "upload_generation"
 # The Train page's "Live view" toggle (a widget key: on, its default, whenever the page opens).
 LIVE_VIEW = "live_view"
 
-DEFAULT_MODEL_NAME = "Shipped default"
-ORIGIN_TEXT = {"shipped": "Shipped with the app", "trained": "Trained here", "uploaded": "Uploaded"}
+# A model's name is also its key in MODELS: kept in English, translated where drawn
+# (display_model_name).
+DEFAULT_MODEL_NAME = N_("Shipped default")
+# Prefix of an uploaded model's name ("Uploaded: mine.npz").
+UPLOADED_PREFIX = "Uploaded: "
+# Where a model came from, as the sidebar says it (translate with _() where drawn).
+ORIGIN_TEXT = {
+    "shipped": N_("Shipped with the app"),
+    "trained": N_("Trained here"),
+    "uploaded": N_("Uploaded"),
+}
 MAX_RUNS_KEPT = 10
 # Uploaded and trained models kept per session beyond the shipped default.
 MAX_MODELS_KEPT = 12
@@ -146,6 +156,16 @@ def add_run(record: RunRecord) -> None:
     runs = st.session_state[RUNS]
     runs.append(record)
     del runs[:-MAX_RUNS_KEPT]
+
+
+def display_model_name(name: str) -> str:
+    """A model's name (its key) as the visitor reads it: the shipped model's and an upload's
+    prefix translated, any other name as it is."""
+    if name == DEFAULT_MODEL_NAME:
+        return _(DEFAULT_MODEL_NAME)
+    if name.startswith(UPLOADED_PREFIX):
+        return _("Uploaded: {file}").format(file=name.removeprefix(UPLOADED_PREFIX))
+    return name
 
 
 def unique_name(base: str) -> str:

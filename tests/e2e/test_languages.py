@@ -9,7 +9,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ErrorLog
-from tests.e2e.helpers import expect_no_exception, sidebar, sidebar_link, wait_for_app_run
+from tests.e2e.helpers import (
+    expect_no_exception,
+    main,
+    sidebar,
+    sidebar_link,
+    wait_for_app_run,
+)
 from ui.nav import PAGES
 
 pytestmark = pytest.mark.e2e
@@ -20,6 +26,16 @@ CHINESE_TITLES = {
     "Train": "训练",
     "Weights": "权重",
     "Draw a digit": "手写数字",
+}
+
+
+# An intro sentence of each translated page, in both languages.
+INTROS = {
+    "home": ("See how the simplest neural classifier", "看看最简单的神经网络分类器"),
+    "explore": (
+        "Before training anything, look at what the model will see",
+        "训练之前，先看看模型会看到什么",
+    ),
 }
 
 
@@ -43,6 +59,10 @@ def test_every_page_opens_in_chinese(app: Page, app_url: str, info, shoot):
         expect(sidebar_link(page, chinese)).to_be_visible()
         expect(sidebar_link(page, english)).to_have_count(0)
     expect_no_exception(page)
+    if (info.url_path or "home") in INTROS:
+        english, chinese = INTROS[info.url_path or "home"]
+        expect(main(page).get_by_text(chinese)).to_be_visible()
+        expect(main(page).get_by_text(english)).to_have_count(0)
     shoot(page, f"zh_{info.url_path or 'home'}")
 
 
