@@ -226,6 +226,15 @@ def heatmap28(
     return fig
 
 
+def _confusion_hover() -> str:
+    """A confusion cell's hover: true and predicted class, count and share of the true class."""
+    return _(
+        "true %{customdata[0]}, predicted %{customdata[1]}<br>"
+        "%{customdata[2]} images (%{customdata[3]:.1%} of true %{customdata[0]})"
+        "<extra></extra>"
+    )
+
+
 def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int = 520) -> go.Figure:
     """Annotated confusion matrix: rows true class, columns predicted, cells show counts.
 
@@ -273,11 +282,7 @@ def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int 
         ),
         selected=dict(marker=dict(opacity=1)),
         unselected=dict(marker=dict(opacity=0)),
-        hovertemplate=_(
-            "true %{customdata[0]}, predicted %{customdata[1]}<br>"
-            "%{customdata[2]} images (%{customdata[3]:.1%} of true %{customdata[0]})"
-            "<extra></extra>"
-        ),
+        hovertemplate=_confusion_hover(),
         showlegend=False,
     )
     fig = go.Figure([heat, cells])
