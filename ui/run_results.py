@@ -60,7 +60,7 @@ VALIDATION_NOTE = N_(
 )
 LOSS_VS_ACCURACY = N_(
     "Accuracy counts the images whose most probable class is the right one; the loss averages "
-    r"$-\log p_{\text{true}}$, so it also charges for *how sure* the model was. A model can be "
+    r"$-\log p_\text{true}$, so it also charges for *how sure* the model was. A model can be "
     "right as often as another and still have a much larger loss, if its mistakes give the true "
     r"class a probability near 0 ($-\log 10^{-20} \approx 46$)."
 )
