@@ -5,13 +5,20 @@ from __future__ import annotations
 import streamlit as st
 
 from core.train import RunStatus
-from ui import state
+from ui import links, state
+from ui.i18n import _
 from ui.live_panel import LivePanel
 from ui.nav import TRAIN
 from ui.page import dataset_or_stop, start_page
 from ui.run_results import show_confusion, show_result, show_runs
 from ui.sidebar import sidebar_run_status
-from ui.train_form import checked_config, reset, settings_form
+from ui.train_form import (
+    checked_config,
+    fill_form_from_link,
+    publish_form,
+    reset,
+    settings_form,
+)
 from ui.training import (
     follow_live_run,
     session_runs,
@@ -23,16 +30,22 @@ from ui.training import (
 start_page(TRAIN, live_run_status=False)  # the live panel below shows it
 dataset_name = st.session_state[state.DATASET]
 dataset = dataset_or_stop(dataset_name)
+# A link's settings fill the form (train?lr=5&epochs=3); nothing starts until Start.
+fill_form_from_link(len(dataset.train_labels))
+links.show_ignored_note()
 
 st.markdown(
-    "Minibatch stochastic gradient descent, exactly as in the notebook: shuffle the 60,000 "
-    "training images each epoch, take a minibatch at a time (128 images in the notebook), nudge "
-    "the weights against the gradient. "
-    "Watch the loss fall and the ten weight templates take shape."
+    _(
+        "Minibatch stochastic gradient descent, exactly as in the notebook: shuffle the 60,000 "
+        "training images each epoch, take a minibatch at a time (128 images in the notebook), "
+        "nudge the weights against the gradient. "
+        "Watch the loss fall and the ten weight templates take shape."
+    )
 )
-with st.expander("The update rule and the shapes involved"):
+with st.expander(_("The update rule and the shapes involved")):
     st.markdown(
-        r"""
+        _(
+            r"""
 For a minibatch of $B$ images $X \in \mathbb{R}^{B\times 784}$ (pixels scaled to $[0,1]$) with
 labels $y$:
 
@@ -64,10 +77,12 @@ $P_y = e^{-120}$ rounds to 0 in float32 and $-\log P_y = \infty$, while
 $\log\sum_k e^{z_k} - z_y = 120$. That, not the max-subtracted
 softmax, is why a huge learning rate gives a huge but finite loss.
 """
+        )
     )
-with st.expander("Epochs, steps and batch size"):
+with st.expander(_("Epochs, steps and batch size")):
     st.markdown(
-        r"""
+        _(
+            r"""
 One **epoch** is one pass over all 60,000 training images, in $\lceil 60000/B\rceil$ steps of
 $B$ images (batch 128: 469 steps). Each step follows the gradient of its own minibatch, a noisy
 estimate of the whole set's gradient: small batches give many cheap, noisy steps, large ones few
@@ -76,9 +91,11 @@ batch 60,000 makes one step per epoch and reaches only 81.5% after 20 epochs (20
 The images are **shuffled every epoch**, so each minibatch is a fair sample and the steps do not
 repeat the same order.
 """
+        )
     )
 
 config, form_error = settings_form(len(dataset.train_labels))
+publish_form()
 if config is not None:
     start_unless_repeated(config, dataset)
 
@@ -88,23 +105,23 @@ status = run.view().status if run is not None else None
 # The same buttons in every state, enabled or not: while a script run follows the live run,
 # an element that another took the place of would stay on screen, faded, until the run ends.
 controls = st.container(horizontal=True)
-if controls.button("⏸️ Pause", disabled=status not in (RunStatus.RUNNING, RunStatus.QUEUED)):
+if controls.button(_("⏸️ Pause"), disabled=status not in (RunStatus.RUNNING, RunStatus.QUEUED)):
     run.pause()
     st.rerun()
-if controls.button("⏯️ Resume", disabled=status != RunStatus.PAUSED):
+if controls.button(_("⏯️ Resume"), disabled=status != RunStatus.PAUSED):
     run.resume()
     st.rerun()
 if controls.button(
-    "⏹️ Stop",
+    _("⏹️ Stop"),
     disabled=run is None,
-    help="End the run now; the weights after its last finished epoch (if any) become a model.",
+    help=_("End the run now; the weights after its last finished epoch (if any) become a model."),
 ):
     stop_live_run()
     st.rerun()
 if controls.button(
-    "⏭️ One step",
+    _("⏭️ One step"),
     disabled=run is not None and status != RunStatus.PAUSED,
-    help="Train one minibatch. Starts a paused run if none is going.",
+    help=_("Train one minibatch. Starts a paused run if none is going."),
 ):
     # A new paused run takes the settings last started with, checked as Start checks them.
     form, n_train = st.session_state[state.TRAIN_FORM], len(dataset.train_labels)
@@ -113,17 +130,21 @@ if controls.button(
         step_once(new_config, dataset)
         st.rerun()
 controls.button(
-    "↩️ Reset",
-    help="Stop any run (it stays in the runs table), clear the live view and restore the "
-    "notebook's settings.",
+    _("↩️ Reset"),
+    help=_(
+        "Stop any run (it stays in the runs table), clear the live view and restore the "
+        "notebook's settings."
+    ),
     on_click=reset,
 )
 live_view_on = controls.toggle(
-    "📡 Live view",
+    _("📡 Live view"),
     value=True,
     key=state.LIVE_VIEW,
-    help="Redraw the run's progress about once a second while it trains. Off: the page stays "
-    "still (the run goes on) until you click something.",
+    help=_(
+        "Redraw the run's progress about once a second while it trains. Off: the page stays "
+        "still (the run goes on) until you click something."
+    ),
 )
 # The live run is drawn here, last of all (follow_live_run keeps this script run redrawing it).
 frozen_note, live_slot = st.empty(), st.empty()
@@ -157,7 +178,9 @@ if run is not None:
         # results in when the run ends.
         sidebar_run_status()
         frozen_note.caption(
-            "📷 Live view is off: this is the run as it was at your last click. It goes on "
-            "training (the sidebar shows how far), and its results appear here when it ends; "
-            "turn Live view on to follow it here."
+            _(
+                "📷 Live view is off: this is the run as it was at your last click. It goes on "
+                "training (the sidebar shows how far), and its results appear here when it ends; "
+                "turn Live view on to follow it here."
+            )
         )

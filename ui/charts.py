@@ -10,6 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from ui.i18n import N_, _, number
+from ui.i18n import percent as percent_text
+
 NOTEBOOK_TEST_ACC = 0.9241
 TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#d62728"
 # Distinct hues per run (Streamlit's theme would draw them in shades of one colour).
@@ -20,6 +23,15 @@ CLASS_COLOURS = tuple(qualitative.Plotly)
 # st.plotly_chart config for charts where zooming has nothing to show (images, live charts that
 # redraw within a second) and the toolbar would only cover the title.
 NO_TOOLBAR = {"displayModeBar": False}
+# The splits' names in legends (the data's keys stay English).
+SPLIT_NAMES = {"train": N_("train"), "test": N_("test")}
+# runs_overlay_figure's title per metric.
+OVERLAY_TITLES = {
+    "test_acc": N_("test acc of every run"),
+    "train_acc": N_("train acc of every run"),
+    "test_loss": N_("test loss of every run"),
+    "train_loss": N_("train loss of every run"),
+}
 
 
 def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:
@@ -52,21 +64,26 @@ def step_loss_figure(
             x=steps / steps_per_epoch,
             y=losses,
             mode="lines",
-            name=f"mean of the last {log_every} minibatches" if log_every > 1 else "minibatch",
+            name=_("mean of the last {n} minibatches").format(n=log_every)
+            if log_every > 1
+            else _("minibatch"),
             line={"width": 1.5},
-            hovertemplate="epoch %{x:.2f}<br>cross-entropy %{y:.4f}<extra></extra>",
+            hovertemplate=_("epoch %{x:.2f}<br>cross-entropy %{y:.4f}<extra></extra>"),
         )
+    whole = {"train": N_("train set, whole"), "test": N_("test set, whole")}
     for split, symbol in (("train", "circle"), ("test", "diamond")):
         fig.add_scatter(
             x=[h["epoch"] for h in history],
             y=[h[f"{split}_loss"] for h in history],
             mode="markers",
-            name=f"{split} set, whole",
+            name=_(whole[split]),
             marker={"symbol": symbol, "size": 8},
         )
-    fig.update_xaxes(title="epoch", rangemode="tozero")
-    fig.update_yaxes(title="cross-entropy", rangemode="tozero")
-    return _layout(fig, "Cross-entropy: minibatches (line), whole sets after each epoch (markers)")
+    fig.update_xaxes(title=_("epoch"), rangemode="tozero")
+    fig.update_yaxes(title=_("cross-entropy"), rangemode="tozero")
+    return _layout(
+        fig, _("Cross-entropy: minibatches (line), whole sets after each epoch (markers)")
+    )
 
 
 def epoch_metric_figure(history: Sequence[dict], metric: str, on_mnist: bool = True) -> go.Figure:
@@ -79,7 +96,7 @@ def epoch_metric_figure(history: Sequence[dict], metric: str, on_mnist: bool = T
             x=epochs,
             y=[h[f"{split}_{metric}"] for h in history],
             mode="lines+markers",
-            name=split,
+            name=_(SPLIT_NAMES[split]),
             line={"dash": dash, "color": color},
         )
     if metric == "acc":
@@ -87,7 +104,9 @@ def epoch_metric_figure(history: Sequence[dict], metric: str, on_mnist: bool = T
             fig.add_hline(
                 y=NOTEBOOK_TEST_ACC,
                 line={"color": "grey", "dash": "dash", "width": 1},
-                annotation_text="notebook 92.41% (one run)",
+                annotation_text=_("notebook {accuracy} (one run)").format(
+                    accuracy=percent_text(NOTEBOOK_TEST_ACC)
+                ),
                 annotation_position="top left",
             )
         fig.update_yaxes(tickformat=".1%")
@@ -95,8 +114,8 @@ def epoch_metric_figure(history: Sequence[dict], metric: str, on_mnist: bool = T
             fig.update_yaxes(range=[0.8, 1.0])
     if not history:
         fig.update_xaxes(range=[0.5, 5.5])
-    fig.update_xaxes(title="epoch", dtick=1 if len(epochs) <= 20 else None)
-    title = "Accuracy per epoch" if metric == "acc" else "Loss per epoch"
+    fig.update_xaxes(title=_("epoch"), dtick=1 if len(epochs) <= 20 else None)
+    title = _("Accuracy per epoch") if metric == "acc" else _("Loss per epoch")
     return _layout(fig, title)
 
 
@@ -115,9 +134,14 @@ def runs_overlay_figure(runs: Sequence, metric: str = "test_acc") -> go.Figure:
         fig.update_yaxes(tickformat=".1%")
     longest = max((len(run.history) for run in runs), default=0)
     # Whole epochs only; every run named, even when it is the only one with a curve.
-    fig.update_xaxes(title="epoch", dtick=1 if longest <= 20 else None)
+    fig.update_xaxes(title=_("epoch"), dtick=1 if longest <= 20 else None)
     fig.update_layout(showlegend=True)
-    return _layout(fig, f"{metric.replace('_', ' ')} of every run", height=340)
+    title = (
+        _(OVERLAY_TITLES[metric])
+        if metric in OVERLAY_TITLES
+        else _("{metric} of every run").format(metric=metric.replace("_", " "))
+    )
+    return _layout(fig, title, height=340)
 
 
 def class_bar_figure(
@@ -136,7 +160,7 @@ def class_bar_figure(
             x=list(class_names),
             y=values,
             marker_color=colors,
-            text=[f"{v:.1%}" if percent else f"{v:.3g}" for v in values],
+            text=[percent_text(v, 1) if percent else f"{v:.3g}" for v in values],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{x}: %{y:.4f}<extra></extra>",
@@ -156,18 +180,18 @@ def logit_parts_figure(
     """How each logit is made: the pixel evidence x·W[:, k] plus the bias b_k, stacked."""
     fig = go.Figure()
     names = list(class_names)
-    fig.add_bar(x=names, y=pixel_sum, name="pixels: x · W[:, k]")
-    fig.add_bar(x=names, y=bias, name="bias b_k")
+    fig.add_bar(x=names, y=pixel_sum, name=_("pixels: x · W[:, k]"))
+    fig.add_bar(x=names, y=bias, name=_("bias b_k"))
     fig.add_scatter(
         x=names,
         y=pixel_sum + bias,
         mode="markers",
-        name="logit",
+        name=_("logit"),
         marker={"symbol": "diamond", "size": 11, "color": "black"},
     )
     fig.update_layout(barmode="relative")
     fig.update_xaxes(type="category")
-    fig = _layout(fig, "Logit of each class = pixel evidence + bias")
+    fig = _layout(fig, _("Logit of each class = pixel evidence + bias"))
     fig.update_layout(hovermode="x unified")
     return fig
 
@@ -191,19 +215,22 @@ def class_distribution_figure(
             go.Bar(
                 x=names,
                 y=counts / total,
-                name=f"{split} ({total:,} images)",
+                name=_("{split} ({count} images)").format(
+                    split=_(SPLIT_NAMES[split]), count=number(total)
+                ),
                 marker_color=colour,
                 customdata=counts,
-                hovertemplate=f"{split}: class %{{x}}<br>%{{customdata:,}} images "
-                "(%{y:.2%})<extra></extra>",
+                hovertemplate=_(
+                    "{split}: class %{{x}}<br>%{{customdata:,}} images (%{{y:.2%}})<extra></extra>"
+                ).format(split=_(SPLIT_NAMES[split])),
             )
         )
     fig.update_layout(
         barmode="group",
         height=height,
         margin=dict(l=10, r=10, t=10, b=10),
-        yaxis=dict(title="share of split", tickformat=".0%"),
-        xaxis=dict(title="class", type="category"),
+        yaxis=dict(title=_("share of split"), tickformat=".0%"),
+        xaxis=dict(title=_("class"), type="category"),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
     )
     return fig
@@ -218,16 +245,16 @@ def pixel_histogram_figure(
     share = counts / max(float(counts.sum()), 1.0)
     if edges is None:
         x, width = np.arange(len(counts)), None
-        customdata, where = share, "value %{x}"
-        x_title = "pixel value (0 = background, 255 = full ink)"
+        customdata, where = share, _("value %{x}")
+        x_title = _("pixel value (0 = background, 255 = full ink)")
     else:
         edges = np.asarray(edges, dtype=np.float64)
         if edges.shape != (len(counts) + 1,):
             raise ValueError(f"need {len(counts) + 1} edges for {len(counts)} bins")
         x, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
         customdata = np.stack([share, edges[:-1], edges[1:]], axis=-1)
-        where = "intensity %{customdata[1]:.2f} to %{customdata[2]:.2f}"
-        x_title = "pixel intensity (0 = background, 1 = full ink)"
+        where = _("intensity %{customdata[1]:.2f} to %{customdata[2]:.2f}")
+        x_title = _("pixel intensity (0 = background, 1 = full ink)")
     share_ref = "%{customdata:.2%}" if edges is None else "%{customdata[0]:.2%}"
     fig = go.Figure(
         go.Bar(
@@ -237,7 +264,9 @@ def pixel_histogram_figure(
             customdata=customdata,
             marker_color="#4C78A8",
             marker_line_width=0,
-            hovertemplate=where + f"<br>%{{y:,}} pixels ({share_ref})<extra></extra>",
+            hovertemplate=_("{where}<br>%{{y:,}} pixels ({share})<extra></extra>").format(
+                where=where, share=share_ref
+            ),
         )
     )
     fig.update_layout(
@@ -246,7 +275,7 @@ def pixel_histogram_figure(
         bargap=0.05,
         xaxis=dict(title=x_title),
         yaxis=dict(
-            title="pixels" + (" (log scale)" if log_y else ""),
+            title=_("pixels (log scale)") if log_y else _("pixels"),
             type="log" if log_y else "linear",
             dtick=1 if log_y else None,
         ),
@@ -282,15 +311,17 @@ def pca_figure(
                 name=str(name),
                 customdata=index[mask],
                 marker=dict(size=4, opacity=0.7, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
-                hovertemplate=f"class {name}<br>image #%{{customdata}}<extra></extra>",
+                hovertemplate=_("class {name}<br>image #%{{customdata}}<extra></extra>").format(
+                    name=name
+                ),
             )
         )
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(title="principal component 1", zeroline=False),
-        yaxis=dict(title="principal component 2", zeroline=False),
-        legend=dict(title="class", itemsizing="constant"),
+        xaxis=dict(title=_("principal component 1"), zeroline=False),
+        yaxis=dict(title=_("principal component 2"), zeroline=False),
+        legend=dict(title=_("class"), itemsizing="constant"),
     )
     return fig
 
@@ -306,13 +337,13 @@ def bias_figure(b: np.ndarray, class_names: Sequence[str], *, height: int = 260)
             x=names,
             y=b,
             marker_color=np.where(b >= 0, "rgb(178,24,43)", "rgb(33,102,172)"),
-            hovertemplate="class %{x}<br>bias %{y:.4f}<extra></extra>",
+            hovertemplate=_("class %{x}<br>bias %{y:.4f}<extra></extra>"),
         )
     )
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(title="class", type="category"),
-        yaxis=dict(title="bias b_k"),
+        xaxis=dict(title=_("class"), type="category"),
+        yaxis=dict(title=_("bias b_k")),
     )
     return fig

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.i18n import _
+
 SIDE = 28
 GAP = 2  # empty pixel columns between tiles
 
@@ -162,8 +164,10 @@ def templates_figure(
                 customdata=_PIXEL_RC,
                 name=str(class_names[k]),
                 coloraxis="coloraxis",
-                hovertemplate="class %{fullData.name}<br>pixel (row %{customdata[0]}, "
-                "col %{customdata[1]})<br>weight %{z:.4f}<extra></extra>",
+                hovertemplate=_(
+                    "class %{fullData.name}<br>pixel (row %{customdata[0]}, "
+                    "col %{customdata[1]})<br>weight %{z:.4f}<extra></extra>"
+                ),
             )
         )
     fig = go.Figure(traces)
@@ -173,7 +177,7 @@ def templates_figure(
             cmin=-m,
             cmid=0.0,
             cmax=m,
-            colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.9),
+            colorbar=dict(title=dict(text=_("weight"), side="right"), thickness=12, len=0.9),
         ),
         annotations=grid.annotations(class_names, size=13),
         showlegend=False,
@@ -210,8 +214,9 @@ def heatmap28(
             customdata=_PIXEL_RC,
             **scale,
             colorbar=dict(thickness=10, len=0.9, title=dict(text=colorbar_title, side="right")),
-            hovertemplate="row %{customdata[0]}, col %{customdata[1]}<br>value %{z:.4g}"
-            "<extra></extra>",
+            hovertemplate=_(
+                "row %{customdata[0]}, col %{customdata[1]}<br>value %{z:.4g}<extra></extra>"
+            ),
         )
     )
     if title:
@@ -219,6 +224,15 @@ def heatmap28(
     top = 30 if title else 4
     _image_layout(fig, SIDE, SIDE, (height - top - 4) / SIDE, top=top, right=5)
     return fig
+
+
+def _confusion_hover() -> str:
+    """A confusion cell's hover: true and predicted class, count and share of the true class."""
+    return _(
+        "true %{customdata[0]}, predicted %{customdata[1]}<br>"
+        "%{customdata[2]} images (%{customdata[3]:.1%} of true %{customdata[0]})"
+        "<extra></extra>"
+    )
 
 
 def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int = 520) -> go.Figure:
@@ -268,18 +282,16 @@ def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int 
         ),
         selected=dict(marker=dict(opacity=1)),
         unselected=dict(marker=dict(opacity=0)),
-        hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}<br>"
-        "%{customdata[2]} images (%{customdata[3]:.1%} of true %{customdata[0]})"
-        "<extra></extra>",
+        hovertemplate=_confusion_hover(),
         showlegend=False,
     )
     fig = go.Figure([heat, cells])
     axis = dict(tickmode="array", tickvals=idx, ticktext=names, showgrid=False, zeroline=False)
     fig.update_xaxes(
-        **axis, title="predicted", side="top", range=[-0.5, n - 0.5], constrain="domain"
+        **axis, title=_("predicted"), side="top", range=[-0.5, n - 0.5], constrain="domain"
     )
     fig.update_yaxes(
-        **axis, title="true", range=[n - 0.5, -0.5], scaleanchor="x", constrain="domain"
+        **axis, title=_("true"), range=[n - 0.5, -0.5], scaleanchor="x", constrain="domain"
     )
     fig.update_layout(
         height=height,

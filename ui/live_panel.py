@@ -8,6 +8,8 @@ from core.train import RunStatus
 from ui.background import RunView
 from ui.charts import NO_TOOLBAR, epoch_metric_figure, step_loss_figure
 from ui.figures import templates_figure
+from ui.i18n import _, ngettext, number, percent
+from ui.training import status_word
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
 METRIC_PX = 150
@@ -17,10 +19,28 @@ def sharing_text(view: RunView) -> str:
     """How the run shares the server, e.g. "Sharing the server with 2 other runs: this run gets
     about 67% of a core." (training runs take turns; see ui/scheduler.py)."""
     others = view.sharing_with
-    return (
-        f"Sharing the server with {others} other run{'s' if others != 1 else ''}: "
-        f"this run gets about {view.share:.0%} of a core."
-    )
+    return ngettext(
+        "Sharing the server with {n} other run: this run gets about {share} of a core.",
+        "Sharing the server with {n} other runs: this run gets about {share} of a core.",
+        others,
+    ).format(n=others, share=percent(view.share, 0))
+
+
+def progress_text(view: RunView) -> str:
+    """The progress bar's text, e.g. "Running · epoch 2 of 20 · step 600 of 9,380 · about 12 s
+    left"."""
+    values = {
+        "status": status_word(view.status).capitalize(),
+        "epoch": min(view.epoch + 1, view.config.epochs),
+        "epochs": view.config.epochs,
+        "step": number(view.global_step),
+        "steps": number(view.total_steps),
+    }
+    if view.eta_seconds is None:
+        return _("{status} · epoch {epoch} of {epochs} · step {step} of {steps}").format(**values)
+    return _(
+        "{status} · epoch {epoch} of {epochs} · step {step} of {steps} · about {seconds} s left"
+    ).format(**values, seconds=f"{view.eta_seconds:.0f}")
 
 
 class LivePanel:
@@ -43,10 +63,12 @@ class LivePanel:
             self.loss = left.container(key="live_loss").empty()
             self.acc = right.container(key="live_acc").empty()
             st.caption(
-                "The ten templates after the last finished epoch, each redraw scaled to that "
-                "epoch's largest weight (the Weights page's slider keeps one scale for all "
-                "epochs): ink on red pixels raises that class's score, ink on blue pixels lowers "
-                "it."
+                _(
+                    "The ten templates after the last finished epoch, each redraw scaled to that "
+                    "epoch's largest weight (the Weights page's slider keeps one scale for all "
+                    "epochs): ink on red pixels raises that class's score, ink on blue pixels "
+                    "lowers it."
+                )
             )
             self.templates = st.container(key="live_templates").empty()
         self._drawn: dict[str, object] = {}
@@ -64,34 +86,31 @@ class LivePanel:
 
     def show(self, view: RunView) -> None:
         if view.status == RunStatus.QUEUED:
-            self.queue.info(f"⏳ Queued: waiting for a turn. {sharing_text(view)}")
+            self.queue.info(
+                _("⏳ Queued: waiting for a turn. {sharing}").format(sharing=sharing_text(view))
+            )
         elif view.status == RunStatus.RUNNING and view.sharing_with > 0:
-            self.queue.caption(f"🤝 {sharing_text(view)}")
+            self.queue.caption(_("🤝 {sharing}").format(sharing=sharing_text(view)))
         else:
             self.queue.empty()
-        eta = view.eta_seconds
-        eta_text = f" · about {eta:.0f} s left" if eta is not None else ""
         # Drawn every time: each element sent is a point where Streamlit can stop the script run.
-        self.progress.progress(
-            view.fraction_done,
-            text=f"{view.status.capitalize()} · epoch {min(view.epoch + 1, view.config.epochs)} "
-            f"of {view.config.epochs} · step {view.global_step:,} of {view.total_steps:,}"
-            f"{eta_text}",
-        )
+        self.progress.progress(view.fraction_done, text=progress_text(view))
         last = view.history[-1] if view.history else None
         batch_loss = view.last_batch_loss
         with self.metrics.container(horizontal=True):
-            speed = f"{view.steps_per_sec:,.0f}" if view.status == RunStatus.RUNNING else "–"
-            st.metric("Steps per second", speed, width=METRIC_PX)
+            speed = number(view.steps_per_sec) if view.status == RunStatus.RUNNING else "–"
+            st.metric(_("Steps per second"), speed, width=METRIC_PX)
             st.metric(
-                "Minibatch cross-entropy",
+                _("Minibatch cross-entropy"),
                 "–" if batch_loss is None else f"{batch_loss:.4f}",
                 width=METRIC_PX,
             )
             st.metric(
-                "Train accuracy", f"{last['train_acc']:.2%}" if last else "–", width=METRIC_PX
+                _("Train accuracy"), percent(last["train_acc"]) if last else "–", width=METRIC_PX
             )
-            st.metric("Test accuracy", f"{last['test_acc']:.2%}" if last else "–", width=METRIC_PX)
+            st.metric(
+                _("Test accuracy"), percent(last["test_acc"]) if last else "–", width=METRIC_PX
+            )
         # The curves only grow (or are thinned, which shortens them): their length and last point
         # tell whether they changed.
         losses = (len(view.step_losses), view.step_losses[-1:], len(view.history))
@@ -108,4 +127,4 @@ class LivePanel:
                 figure = templates_figure(view.latest_W, self.class_names)
                 self.templates.plotly_chart(figure, key=self._key("templates"), config=NO_TOOLBAR)
             else:
-                self.templates.caption("They appear here after the first epoch.")
+                self.templates.caption(_("They appear here after the first epoch."))

@@ -14,38 +14,53 @@ from core.model import SoftmaxRegression
 from core.train import RunStatus
 from ui.charts import NOTEBOOK_TEST_ACC, class_bar_figure, epoch_metric_figure, runs_overlay_figure
 from ui.figures import confusion_cell_from_selection, confusion_figure
+from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
 from ui.live_panel import METRIC_PX
 from ui.state import ModelEntry, RunRecord
+from ui.training import status_word
 
 # Test images shown for one confusion-matrix cell.
 MAX_EXAMPLES = 40
 # The settings in the runs table: TrainConfig field -> column.
 SETTING_COLUMNS = {
-    "lr": "learning rate",
-    "batch_size": "batch size",
-    "epochs": "epochs",
-    "init_scale": "init scale",
-    "l2": "L2",
-    "seed": "seed",
+    "lr": N_("learning rate"),
+    "batch_size": N_("batch size"),
+    "epochs": N_("epochs"),
+    "init_scale": N_("init scale"),
+    "l2": N_("L2"),
+    "seed": N_("seed"),
 }
+# The runs table's other columns (runs_table's keys stay English; the table shows them translated).
+RUN_COLUMNS = (
+    N_("run"),
+    N_("dataset"),
+    N_("outcome"),
+    N_("epochs done"),
+    N_("test acc (%)"),
+    N_("test loss"),
+    N_("seconds"),
+)
+# BackgroundRun's messages (ui.background) for a run stopped by its visitor and a failed thread.
+STOPPED_BY_YOU = "Stopped by you"
+FAILED_PREFIX = "Training failed: "
 # ln 10: the loss of giving all ten classes probability 1/10.
 UNIFORM_GUESS_LOSS = math.log(10)
-NOTEBOOK_SPREAD_HELP = (
+NOTEBOOK_SPREAD_HELP = N_(
     "The notebook's 92.41% is one run with an unknown seed. The same settings with seeds 0–19 end "
     "at 92.14–92.41%, and one run moves by up to 0.4 points between late epochs: differences of a "
     "few tenths of a point are noise."
 )
-VALIDATION_NOTE = (
+VALIDATION_NOTE = N_(
     "**Test accuracy is shown to watch, not to choose with.** If you pick the learning rate, the "
     "number of epochs or the run by its test accuracy, the test set has become part of training "
     "and its number is optimistic: picking the best of several noisy numbers favours a lucky "
     "one. Choose settings on a *validation* set (part of the training images held out) and look "
     "at the test set once, at the end."
 )
-LOSS_VS_ACCURACY = (
+LOSS_VS_ACCURACY = N_(
     "Accuracy counts the images whose most probable class is the right one; the loss averages "
-    r"$-\log p_{\text{true}}$, so it also charges for *how sure* the model was. A model can be "
+    r"$-\log p_\text{true}$, so it also charges for *how sure* the model was. A model can be "
     "right as often as another and still have a much larger loss, if its mistakes give the true "
     r"class a probability near 0 ($-\log 10^{-20} \approx 46$)."
 )
@@ -56,48 +71,69 @@ def is_overconfident(last: dict) -> bool:
     return last["train_loss"] > UNIFORM_GUESS_LOSS and last["train_acc"] >= 0.5
 
 
+def ending_message(record: RunRecord) -> tuple[str, str] | None:
+    """How a run that did not simply finish ended: ("error" or "warning", the sentence), from its
+    status and epochs done; core's own detail (English) follows where only core has it."""
+    done = len(record.history)
+    if record.outcome == RunStatus.DIVERGED:
+        return "error", _("💥 {divergence}").format(divergence=record.message)
+    if record.outcome == RunStatus.FAILED:
+        error = record.message.removeprefix(FAILED_PREFIX)
+        return "error", _("💥 Training failed: {error}").format(error=error)
+    if record.outcome == RunStatus.STOPPED:
+        if record.message == STOPPED_BY_YOU:
+            return "warning", _("Stopped by you. Epochs finished: {done}.").format(done=done)
+        # The trainer's safety stop (the loss ran away): its detail says where and why.
+        return "warning", _("{safety_stop}. Epochs finished: {done}.").format(
+            safety_stop=record.message, done=done
+        )
+    return None
+
+
 def show_result(record: RunRecord) -> None:
     """Summary of a run: how it ended, its final metrics and its curves."""
-    st.subheader(f"Result of {record.name}")
-    if record.outcome in (RunStatus.DIVERGED, RunStatus.FAILED):
-        st.error(f"💥 {record.message}")
-    elif record.outcome == RunStatus.STOPPED:
-        done = len(record.history)
-        st.warning(f"{record.message}. Epochs finished: {done}.")
+    st.subheader(_("Result of {name}").format(name=record.name))
+    ending = ending_message(record)
+    if ending is not None:
+        kind, text = ending
+        (st.error if kind == "error" else st.warning)(text)
     if not record.history:
-        st.caption("No epoch finished, so there is no model from this run.")
+        st.caption(_("No epoch finished, so there is no model from this run."))
         return
     last = record.history[-1]
     on_mnist = record.dataset == "mnist"
     if record.outcome != RunStatus.DIVERGED and is_overconfident(last):
         st.warning(
-            f"**Overconfident, but learning.** {last['train_acc']:.1%} of the training images are "
-            f"right, yet the loss {last['train_loss']:.3g} is above ln 10 ≈ 2.3, the loss of "
-            "guessing all ten classes equally: a large learning rate made the weights large, so "
-            "the model is almost certain of every answer, and each mistake gives the true class a "
-            "probability near 0, whose $-\\log$ is huge."
+            _(
+                "**Overconfident, but learning.** {accuracy} of the training images are right, "
+                "yet the loss {loss} is above ln 10 ≈ 2.3, the loss of guessing all ten classes "
+                "equally: a large learning rate made the weights large, so the model is almost "
+                "certain of every answer, and each mistake gives the true class a probability "
+                "near 0, whose $-\\log$ is huge."
+            ).format(accuracy=percent(last["train_acc"], 1), loss=f"{last['train_loss']:.3g}")
         )
     metrics = st.container(horizontal=True)
-    metrics.metric("Time", f"{record.seconds:.1f} s", width=METRIC_PX)
-    metrics.metric("Train loss", f"{last['train_loss']:.4f}", width=METRIC_PX)
-    metrics.metric("Train accuracy", f"{last['train_acc']:.2%}", width=METRIC_PX)
-    metrics.metric("Test loss", f"{last['test_loss']:.4f}", width=METRIC_PX)
     metrics.metric(
-        "Test accuracy",
-        f"{last['test_acc']:.2%}",
-        delta=f"{(last['test_acc'] - NOTEBOOK_TEST_ACC) * 100:+.2f} pts vs notebook"
-        if on_mnist
-        else None,
-        help=NOTEBOOK_SPREAD_HELP if on_mnist else None,
+        _("Time"), _("{seconds} s").format(seconds=f"{record.seconds:.1f}"), width=METRIC_PX
+    )
+    metrics.metric(_("Train loss"), f"{last['train_loss']:.4f}", width=METRIC_PX)
+    metrics.metric(_("Train accuracy"), percent(last["train_acc"]), width=METRIC_PX)
+    metrics.metric(_("Test loss"), f"{last['test_loss']:.4f}", width=METRIC_PX)
+    points = (last["test_acc"] - NOTEBOOK_TEST_ACC) * 100
+    metrics.metric(
+        _("Test accuracy"),
+        percent(last["test_acc"]),
+        delta=_("{points} pts vs notebook").format(points=f"{points:+.2f}") if on_mnist else None,
+        help=_(NOTEBOOK_SPREAD_HELP) if on_mnist else None,
         width=METRIC_PX + 60,
     )
     left, right = st.columns(2)
     left.plotly_chart(epoch_metric_figure(record.history, "loss"), key="result_loss")
-    left.caption(LOSS_VS_ACCURACY)
+    left.caption(_(LOSS_VS_ACCURACY))
     right.plotly_chart(
         epoch_metric_figure(record.history, "acc", on_mnist=on_mnist), key="result_acc"
     )
-    right.caption(VALIDATION_NOTE)
+    right.caption(_(VALIDATION_NOTE))
 
 
 def predicted_classes(model: SoftmaxRegression, dataset: Dataset) -> np.ndarray:
@@ -114,12 +150,13 @@ def cell_examples(
 
 def show_confusion(entry: ModelEntry, dataset: Dataset) -> None:
     """The current model's confusion matrix on the test set; a clicked cell shows its images."""
-    st.subheader("Where it goes wrong")
+    st.subheader(_("Where it goes wrong"))
     st.caption(
-        f"Confusion matrix of the current model, {entry.name}, on the "
-        f"{len(dataset.test_labels):,} test images. The colour is on a log scale, "
-        "log(1 + count), so the few mistakes stay visible beside the diagonal. Click a cell to "
-        "see those images."
+        _(
+            "Confusion matrix of the current model, {name}, on the {count} test images. The "
+            "colour is on a log scale, log(1 + count), so the few mistakes stay visible beside "
+            "the diagonal. Click a cell to see those images."
+        ).format(name=entry.name, count=number(len(dataset.test_labels)))
     )
     predicted = predicted_classes(entry.model, dataset)
     names = dataset.class_names
@@ -132,18 +169,25 @@ def show_confusion(entry: ModelEntry, dataset: Dataset) -> None:
             on_select="rerun",
             selection_mode="points",
         )
-    _, recall = per_class_precision_recall(cm)
+    _precision, recall = per_class_precision_recall(cm)
     right.plotly_chart(
-        class_bar_figure(recall, names, "Accuracy per class (recall)"), key="per_class"
+        class_bar_figure(recall, names, _("Accuracy per class (recall)")), key="per_class"
     )
     cell = confusion_cell_from_selection(picked)
     if cell is None:
         return
     true_k, pred_k = cell
     matches = cell_examples(dataset.test_labels, predicted, true_k, pred_k)
+    if len(matches) > MAX_EXAMPLES:
+        heading = _(
+            "**{count} test images of {true} predicted as {predicted}** (the first {shown})"
+        )
+    else:
+        heading = _("**{count} test images of {true} predicted as {predicted}**")
     st.markdown(
-        f"**{len(matches)} test images of {names[true_k]} predicted as {names[pred_k]}**"
-        + (f" (the first {MAX_EXAMPLES})" if len(matches) > MAX_EXAMPLES else "")
+        heading.format(
+            count=len(matches), true=names[true_k], predicted=names[pred_k], shown=MAX_EXAMPLES
+        )
     )
     if len(matches):
         shown = matches[:MAX_EXAMPLES]
@@ -151,7 +195,7 @@ def show_confusion(entry: ModelEntry, dataset: Dataset) -> None:
             image_grid_html(
                 dataset.test_images[shown],
                 [f"#{i}" for i in shown],
-                tooltips=[f"test image #{i}" for i in shown],
+                tooltips=[_("test image #{index}").format(index=i) for i in shown],
             )
         )
 
@@ -177,17 +221,26 @@ def runs_table(records: list[RunRecord]) -> list[dict]:
 def show_runs(records: list[RunRecord]) -> None:
     """This session's runs: their curves overlaid (from two runs on), and a table."""
     if len(records) > 1:
-        st.subheader("Compare this session's runs")
+        st.subheader(_("Compare this session's runs"))
         st.plotly_chart(runs_overlay_figure(records), key="runs_overlay")
         st.caption(
-            "Comparing is for learning how the settings act. Picking the winner by its test "
-            "accuracy would make that number optimistic: choose on a validation set."
+            _(
+                "Comparing is for learning how the settings act. Picking the winner by its test "
+                "accuracy would make that number optimistic: choose on a validation set."
+            )
         )
+    rows = [
+        {
+            _(column): status_word(value) if column == "outcome" else value
+            for column, value in row.items()
+        }
+        for row in runs_table(records)
+    ]
     st.dataframe(
-        runs_table(records),
+        rows,
         hide_index=True,
         column_config={
-            "test acc (%)": st.column_config.NumberColumn(format="%.2f"),
-            "test loss": st.column_config.NumberColumn(format="%.4f"),
+            _("test acc (%)"): st.column_config.NumberColumn(format="%.2f"),
+            _("test loss"): st.column_config.NumberColumn(format="%.4f"),
         },
     )

@@ -49,6 +49,8 @@ from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from ui.i18n import _, ngettext, number
+
 __all__ = [
     "CAPACITY_ENV",
     "DEFAULT_TURN_SECONDS",
@@ -106,16 +108,20 @@ def run_steps_message(total_steps: int, steps_per_epoch: int, limit: int | None)
         return None
     most_epochs = limit // steps_per_epoch
     if most_epochs >= 1:
-        advice = (
-            f"With this batch size, at most {most_epochs} epoch{'s' if most_epochs > 1 else ''} "
-            "fit; a larger batch size takes fewer steps per epoch."
-        )
-    else:
-        advice = "Not even one epoch fits with this batch size: choose a larger batch size."
-    return (
-        f"This run needs {total_steps:,} training steps, but this server lets one run take at "
-        f"most {limit:,} (set by its operator, so that every visitor gets a turn). {advice}"
-    )
+        return ngettext(
+            "This run needs {steps} training steps, but this server lets one run take at most "
+            "{limit} (set by its operator, so that every visitor gets a turn). With this batch "
+            "size, at most {n} epoch fit; a larger batch size takes fewer steps per epoch.",
+            "This run needs {steps} training steps, but this server lets one run take at most "
+            "{limit} (set by its operator, so that every visitor gets a turn). With this batch "
+            "size, at most {n} epochs fit; a larger batch size takes fewer steps per epoch.",
+            most_epochs,
+        ).format(steps=number(total_steps), limit=number(limit), n=most_epochs)
+    return _(
+        "This run needs {steps} training steps, but this server lets one run take at most "
+        "{limit} (set by its operator, so that every visitor gets a turn). Not even one epoch "
+        "fits with this batch size: choose a larger batch size."
+    ).format(steps=number(total_steps), limit=number(limit))
 
 
 class Sharing(NamedTuple):

@@ -9,7 +9,8 @@ from typing import NamedTuple
 import streamlit as st
 
 from core.train import MAX_EPOCHS, ConfigError, TrainConfig
-from ui import state
+from ui import links, state
+from ui.i18n import N_, _
 from ui.scheduler import max_run_steps_from_env, run_steps_message
 from ui.training import forget_live_run
 
@@ -27,52 +28,113 @@ class FormField(NamedTuple):
 FORM_FIELDS = (
     FormField(
         "lr",
-        "Learning rate",
+        N_("Learning rate"),
         1e-6,
         1e3,
-        "η: step size. The notebook uses 0.1. Try 1: faster at first, noisier later (91.6% vs "
-        "92.2% after 20 epochs). Try 300: the weights grow far larger and the model becomes "
-        "extremely overconfident, so the loss is huge (about 40) while accuracy stays near 90%. "
-        "With L2 > 0, keep learning rate × L2 below 1.",
+        N_(
+            "η: step size. The notebook uses 0.1. Try 1: faster at first, noisier later "
+            "(91.6% vs 92.2% after 20 epochs). Try 300: the weights grow far larger and the model "
+            "becomes extremely overconfident, so the loss is huge (about 40) while accuracy stays "
+            "near 90%. With L2 > 0, keep learning rate × L2 below 1."
+        ),
     ),
     FormField(
         "batch_size",
-        "Batch size",
+        N_("Batch size"),
         1,
         None,
-        "Images per gradient step B; one epoch is ⌈60,000 / B⌉ steps (batch 128: 469). "
-        "1 = pure SGD, 60000 = full-batch gradient descent.",
+        N_(
+            "Images per gradient step B; one epoch is ⌈60,000 / B⌉ steps (batch 128: 469). "
+            "1 = pure SGD, 60000 = full-batch gradient descent."
+        ),
     ),
     FormField(
-        "epochs", "Epochs", 1, MAX_EPOCHS, f"Passes over the training set (at most {MAX_EPOCHS})."
+        "epochs",
+        N_("Epochs"),
+        1,
+        MAX_EPOCHS,
+        N_("Passes over the training set (at most {max_epochs})."),
     ),
     FormField(
         "init_scale",
-        "Init scale",
+        N_("Init scale"),
         0.0,
         10.0,
-        "Weights start as randn(784, 10) × this. 0 works as well (the loss is convex); a large "
-        "start only slows training (see the Weights page).",
+        N_(
+            "Weights start as randn(784, 10) × this. 0 works as well (the loss is convex); a "
+            "large start only slows training (see the Weights page)."
+        ),
     ),
     FormField(
         "l2",
-        "L2 weight decay",
+        N_("L2 weight decay"),
         0.0,
         1e3,
-        r"λ: adds $\frac{\lambda}{2}\lVert W\rVert_F^2$ to the loss, pulling the weights towards "
-        r"zero (the bias is not penalised); 0 in the notebook. Each step multiplies $W$ by "
-        r"$1-\eta\lambda$: keep $\eta\lambda$ below 1; above 2 the weights grow without limit.",
+        N_(
+            r"λ: adds $\frac{\lambda}{2}\lVert W\rVert_F^2$ to the loss, pulling the weights "
+            r"towards zero (the bias is not penalised); 0 in the notebook. Each step multiplies "
+            r"$W$ by $1-\eta\lambda$: keep $\eta\lambda$ below 1; above 2 the weights grow "
+            r"without limit."
+        ),
     ),
     FormField(
         "seed",
-        "Seed",
+        N_("Seed"),
         0,
         2**32 - 1,
-        "Same seed, same initial weights and shuffles: the run repeats exactly.",
+        N_("Same seed, same initial weights and shuffles: the run repeats exactly."),
     ),
 )
-# TrainConfig field -> the label of its input.
+# TrainConfig field -> the label of its input (English; the form shows it translated).
 LABELS = {field.key: field.label for field in FORM_FIELDS}
+
+
+def field_help(field: FormField) -> str:
+    """The input's tooltip in the session's language (the Epochs one names the limit; the others
+    hold LaTeX braces, so only it is formatted)."""
+    if field.key == "epochs":
+        return _(field.help).format(max_epochs=MAX_EPOCHS)
+    return _(field.help)
+
+
+# TrainConfig field -> its name in a link to the Train page (train?lr=5&batch=128&epochs=3).
+LINK_NAMES = {
+    "lr": "lr",
+    "batch_size": "batch",
+    "epochs": "epochs",
+    "init_scale": "init",
+    "l2": "l2",
+    "seed": "seed",
+}
+
+
+def link_parser(field: FormField, n_train: int) -> links.Parser:
+    """The link value's parser: the input's own bounds (the batch size's: the training set)."""
+    high = n_train if field.high is None else field.high
+    if isinstance(field.low, int):
+        return links.integer(field.low, high)
+    return links.number(field.low, high)
+
+
+def fill_form_from_link(n_train: int) -> None:
+    """Put a link's settings (train?lr=5&epochs=3) into the form's inputs, before the form is
+    drawn; nothing starts. A value that cannot be used is ignored, with the page's note."""
+    for field in FORM_FIELDS:
+        links.bind_to_widget(
+            LINK_NAMES[field.key],
+            link_parser(field, n_train),
+            state.TRAIN_INPUT_PREFIX + field.key,
+        )
+
+
+def publish_form() -> None:
+    """The form's settings into the address bar, those that differ from the notebook's."""
+    defaults = state.default_train_form()
+    values = {}
+    for field in FORM_FIELDS:
+        value = st.session_state.get(state.TRAIN_INPUT_PREFIX + field.key)
+        values[LINK_NAMES[field.key]] = None if value == defaults[field.key] else value
+    links.publish(values)
 
 
 def decay_warning(lr: float, l2: float) -> str | None:
@@ -81,18 +143,20 @@ def decay_warning(lr: float, l2: float) -> str | None:
     decay = lr * l2
     if decay < 1:
         return None
-    factor = rf"Each step multiplies $W$ by $1 - \eta\lambda = {1 - decay:.3g}$ before the "
+    values = {"decay": f"{decay:.3g}", "factor": f"{1 - decay:.3g}"}
     if decay > 2:
-        return (
-            f"⚠️ Learning rate × L2 = {decay:.3g} > 2. {factor}gradient step, more than 1 in size: "
-            "the weights grow without limit, and the demo's safety stop will end the run within a "
-            "few steps. Keep learning rate × L2 below 1."
-        )
-    return (
-        f"⚠️ Learning rate × L2 = {decay:.3g} ≥ 1. {factor}gradient step, so the weights are "
-        "wiped out or flip sign every step and the model learns nothing (on MNIST: 10–18% test "
-        "accuracy). Keep learning rate × L2 below 1."
-    )
+        return _(
+            r"⚠️ Learning rate × L2 = {decay} > 2. Each step multiplies $W$ by "
+            r"$1 - \eta\lambda = {factor}$ before the gradient step, more than 1 in size: the "
+            "weights grow without limit, and the demo's safety stop will end the run within a few "
+            "steps. Keep learning rate × L2 below 1."
+        ).format(**values)
+    return _(
+        r"⚠️ Learning rate × L2 = {decay} ≥ 1. Each step multiplies $W$ by "
+        r"$1 - \eta\lambda = {factor}$ before the gradient step, so the weights are wiped out "
+        "or flip sign every step and the model learns nothing (on MNIST: 10–18% test accuracy). "
+        "Keep learning rate × L2 below 1."
+    ).format(**values)
 
 
 def checked_config(values: dict, error_slot, n_train: int) -> TrainConfig | None:
@@ -102,7 +166,7 @@ def checked_config(values: dict, error_slot, n_train: int) -> TrainConfig | None
     try:
         config = TrainConfig(**values).validate()
     except (ConfigError, TypeError) as err:
-        error_slot.error(f"These settings cannot be used: {err}")
+        error_slot.error(_("These settings cannot be used: {error}").format(error=err))
         return None
     steps_per_epoch = math.ceil(n_train / config.batch_size)
     refusal = run_steps_message(
@@ -129,15 +193,15 @@ def settings_form(n_train: int) -> tuple[TrainConfig | None, object]:
             widget_key = state.TRAIN_INPUT_PREFIX + field.key
             st.session_state.setdefault(widget_key, kind(form[field.key]))
             values[field.key] = cell.number_input(
-                field.label,
+                _(field.label),
                 min_value=field.low,
                 max_value=n_train if field.high is None else field.high,
                 step=1 if kind is int else None,
                 format="%g" if kind is float else "%d",
-                help=field.help,
+                help=field_help(field),
                 key=widget_key,
             )
-        started = st.form_submit_button("▶️ Start training", type="primary")
+        started = st.form_submit_button(_("▶️ Start training"), type="primary")
     error_slot = st.empty()  # always here: the page keeps one shape while it follows a run
     if started:
         st.session_state[state.TRAIN_FORM] = values

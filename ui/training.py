@@ -23,6 +23,7 @@ from core.datasets import DATASET_TITLES, Dataset
 from core.train import RunStatus, TrainConfig
 from ui import state
 from ui.background import BackgroundRun, RunView, SessionRuns
+from ui.i18n import N_, _
 from ui.scheduler import FairScheduler, capacity_from_env
 
 # Session id -> that session's SessionRuns, while the session holds them (see runs_of_session).
@@ -51,6 +52,24 @@ def runs_of_session(session_id: str) -> SessionRuns | None:
     """The runs of the session `session_id`, from outside its script runs (tests, diagnostics);
     None once the session has ended or before it started any."""
     return _RUNS_BY_SESSION.get(session_id)
+
+
+# How a run's status reads to a visitor (RunStatus values stay English in core and records).
+STATUS_WORDS = {
+    RunStatus.READY: N_("ready"),
+    RunStatus.QUEUED: N_("queued"),
+    RunStatus.RUNNING: N_("running"),
+    RunStatus.PAUSED: N_("paused"),
+    RunStatus.FINISHED: N_("finished"),
+    RunStatus.STOPPED: N_("stopped"),
+    RunStatus.DIVERGED: N_("diverged"),
+    RunStatus.FAILED: N_("failed"),
+}
+
+
+def status_word(status: str) -> str:
+    """A run status as the visitor reads it ("finished" -> "已完成")."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else str(status)
 
 
 # Lifecycle: what the Train page's form and buttons do.
