@@ -11,11 +11,6 @@ from tests.e2e.helpers import expect_no_exception, main, wait_for_app_run
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.xfail(
-    reason="open bug: in the browser the linked Learning rate shows 0.000001 (its minimum), not "
-    "5, though AppTest sees 5 (tests/test_links_train.py); under investigation",
-    strict=False,
-)
 def test_a_link_fills_the_chinese_form_and_nothing_trains_until_start(app: Page, app_url: str):
     page = app
     page.goto(f"{app_url}/train?lr=5&epochs=3&lang=zh")
