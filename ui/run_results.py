@@ -17,7 +17,7 @@ from ui.figures import confusion_cell_from_selection, confusion_figure
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
 from ui.live_panel import METRIC_PX
-from ui.state import ModelEntry, RunRecord
+from ui.state import ModelEntry, RunRecord, display_model_name
 from ui.training import status_word
 
 # Test images shown for one confusion-matrix cell.
@@ -156,7 +156,7 @@ def show_confusion(entry: ModelEntry, dataset: Dataset) -> None:
             "Confusion matrix of the current model, {name}, on the {count} test images. The "
             "colour is on a log scale, log(1 + count), so the few mistakes stay visible beside "
             "the diagonal. Click a cell to see those images."
-        ).format(name=entry.name, count=number(len(dataset.test_labels)))
+        ).format(name=display_model_name(entry.name), count=number(len(dataset.test_labels)))
     )
     predicted = predicted_classes(entry.model, dataset)
     names = dataset.class_names
