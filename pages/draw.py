@@ -7,36 +7,74 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from core.preprocess import EmptyCanvasError, is_a_dot, preprocess_steps
-from ui import state
+from ui import links, state
 from ui.charts import NO_TOOLBAR, class_bar_figure, logit_parts_figure
 from ui.figures import heatmap28
+from ui.i18n import N_, _, current_language, number, percent
 from ui.images import image_grid_html, png_data_uri
 from ui.nav import DRAW
 from ui.page import dataset_or_stop, model_or_stop, start_page, with_article
 
 CANVAS_PX = 280
-SOURCE_DRAW, SOURCE_TEST = "Draw it myself", "A test image by index"
+SOURCE_DRAW, SOURCE_TEST = N_("Draw it myself"), N_("A test image by index")
+# The MNIST split a test image comes from (the test set unless the visitor or a link picks).
+SPLITS = {"test": N_("Test set"), "train": N_("Training set")}
+# Widget keys (the link parameters ?index= and ?split= fill them).
+SOURCE_KEY, SPLIT_KEY, INDEX_KEY = "draw_source", "draw_split", "draw_test_index"
+# core.preprocess's EmptyCanvasError texts, as the page says them.
+EMPTY_CANVAS = {
+    "the canvas is empty: draw a digit": N_("✍️ the canvas is empty: draw a digit"),
+    "the canvas is completely filled: there is no background to tell a digit from; clear it "
+    "and draw a digit": N_(
+        "✍️ the canvas is completely filled: there is no background to tell a digit from; clear "
+        "it and draw a digit"
+    ),
+}
 
 start_page(DRAW)
 st.markdown(
-    "Draw a digit with the mouse (or a finger). It is cropped, scaled and centred the way the "
-    "MNIST digits were made, then the current model scores it: each inked pixel adds intensity × "
-    "weight to each digit's score (blank pixels add nothing)."
+    _(
+        "Draw a digit with the mouse (or a finger). It is cropped, scaled and centred the way the "
+        "MNIST digits were made, then the current model scores it: each inked pixel adds "
+        "intensity × weight to each digit's score (blank pixels add nothing)."
+    )
 )
 
-entry = model_or_stop("There is no model to predict with yet.")
+entry = model_or_stop(_("There is no model to predict with yet."))
 if entry.dataset != "mnist":
     st.warning(
-        f"The current model ({entry.name}) was trained on {entry.dataset}: it knows clothes, "
-        "not digits. Pick an MNIST model in the sidebar for drawings."
+        _(
+            "The current model ({name}) was trained on {dataset}: it knows clothes, not digits. "
+            "Pick an MNIST model in the sidebar for drawings."
+        ).format(name=entry.name, dataset=entry.dataset)
     )
 mnist = dataset_or_stop("mnist")
 class_names = entry.class_names
+split_images = {"test": mnist.test_images, "train": mnist.train_images}
+split_labels = {"test": mnist.test_labels, "train": mnist.train_labels}
+
+# -- the link: ?index=1242 opens that test image, ?split=train a training image ------------------
+if st.session_state.get(SPLIT_KEY) not in SPLITS:
+    st.session_state[SPLIT_KEY] = "test"
+linked_split = links.bind_to_widget("split", links.choice(*SPLITS), SPLIT_KEY)
+n_images = len(split_labels[st.session_state[SPLIT_KEY]])
+if st.session_state.get(INDEX_KEY, 0) >= n_images:  # an index of the bigger split
+    st.session_state[INDEX_KEY] = n_images - 1
+linked_index = links.bind_to_widget("index", links.integer(0, n_images - 1), INDEX_KEY)
+if linked_split is not None or linked_index is not None:
+    st.session_state[SOURCE_KEY] = SOURCE_TEST
+links.show_ignored_note()
 
 
 def _percent(p: float) -> str:
     """A probability for the headline; never a rounded-up '100.0%'."""
-    return ">99.9%" if p > 0.999 else f"{p:.1%}"
+    return ">" + percent(0.999, 1) if p > 0.999 else percent(p, 1)
+
+
+def named(name: str) -> str:
+    """A class name in bold as a sentence names it: with its article in English ('an **8**'),
+    bare in languages without articles."""
+    return with_article(name, bold=True) if current_language() == "en" else f"**{name}**"
 
 
 def _tile(image: np.ndarray, size: int = 140) -> np.ndarray:
@@ -55,7 +93,12 @@ def _tile(image: np.ndarray, size: int = 140) -> np.ndarray:
 
 
 source = st.radio(
-    "Input", [SOURCE_DRAW, SOURCE_TEST], horizontal=True, label_visibility="collapsed"
+    _("Input"),
+    [SOURCE_DRAW, SOURCE_TEST],
+    format_func=_,
+    horizontal=True,
+    label_visibility="collapsed",
+    key=SOURCE_KEY,
 )
 # The canvas needs its full 280 px: fixed-width boxes, the results beside the canvas where both
 # fit (from about 1280 px wide) and below it on narrower screens (columns would squeeze both).
@@ -69,14 +112,16 @@ dot = False  # the drawing is a single dab of the brush
 with left:
     if source == SOURCE_DRAW:
         brush = st.slider(
-            "Brush width",
+            _("Brush width"),
             6,
             40,
             20,
-            help="Your drawing is scaled so that its longer side is 20 of the 28 pixels, so the "
-            "stroke counts relative to the digit's size. With the default brush, draw the digit "
-            "about three quarters of the square tall (about 200 px): that gives MNIST's stroke "
-            "of about 2 px.",
+            help=_(
+                "Your drawing is scaled so that its longer side is 20 of the 28 pixels, so the "
+                "stroke counts relative to the digit's size. With the default brush, draw the "
+                "digit about three quarters of the square tall (about 200 px): that gives "
+                "MNIST's stroke of about 2 px."
+            ),
         )
         result = st_canvas(
             stroke_width=brush,
@@ -88,35 +133,65 @@ with left:
             return_image_data=True,
             key=f"canvas_{st.session_state[state.CANVAS_GENERATION]}",
         )
-        if st.button("🧹 Clear the canvas"):
+        if st.button(_("🧹 Clear the canvas")):
             st.session_state[state.CANVAS_GENERATION] += 1
             st.rerun()
         canvas = None if result is None else result.image_data
         if canvas is None:
-            st.info("✍️ Draw a digit on the black square above.")
+            st.info(_("✍️ Draw a digit on the black square above."))
         else:
             try:
                 steps = preprocess_steps(canvas)
             except EmptyCanvasError as err:
-                st.info(f"✍️ {err}")
+                said = EMPTY_CANVAS.get(str(err))
+                st.info(_(said) if said else f"✍️ {err}")
             except ValueError as err:
-                st.warning(f"This drawing cannot be read: {err}")
+                st.warning(_("This drawing cannot be read: {problem}").format(problem=err))
             else:
                 image = steps.centred
                 dot = is_a_dot(steps, brush)
     else:
-        index = st.number_input(
-            "Test image index",
-            0,
-            len(mnist.test_labels) - 1,
-            value=0,
-            step=1,
-            help="Any of the 10,000 MNIST test digits, to compare with your drawings.",
+        split = st.radio(
+            _("Images from"),
+            list(SPLITS),
+            format_func=lambda name: _(SPLITS[name]),
+            horizontal=True,
+            label_visibility="collapsed",
+            key=SPLIT_KEY,
         )
-        image = mnist.test_images[int(index)].reshape(28, 28).astype(np.float32) / 255.0
-        true_label = int(mnist.test_labels[int(index)])
-        caption = f"Test image #{index}, labelled {true_label}"
+        n_images = len(split_labels[split])
+        if st.session_state.get(INDEX_KEY, 0) >= n_images:  # the visitor switched to test
+            st.session_state[INDEX_KEY] = n_images - 1
+        if split == "test":
+            label = _("Test image index")
+            where = _("Any of the {count} MNIST test digits, to compare with your drawings.")
+        else:
+            label = _("Training image index")
+            where = _("Any of the {count} MNIST training digits, to compare with your drawings.")
+        index = st.number_input(
+            label,
+            0,
+            n_images - 1,
+            step=1,
+            help=where.format(count=number(n_images)),
+            key=INDEX_KEY,
+        )
+        image = split_images[split][int(index)].reshape(28, 28).astype(np.float32) / 255.0
+        true_label = int(split_labels[split][int(index)])
+        if split == "test":
+            caption = _("Test image #{index}, labelled {label}")
+        else:
+            caption = _("Training image #{index}, labelled {label}")
+        caption = caption.format(index=index, label=class_names[true_label])
         st.image(png_data_uri(_tile(image, 252)), caption=caption)
+
+# The view in the address bar: the image shown, none for a drawing.
+links.publish(
+    {
+        "index": int(index) if source == SOURCE_TEST else None,
+        "split": "train" if source == SOURCE_TEST and split == "train" else None,
+    }
+)
 
 with right:
     if image is None:
@@ -124,63 +199,75 @@ with right:
     x = image.reshape(1, 784)
     probs = entry.model.predict_proba(x)[0]
     top = int(np.argmax(probs))
-    picked = with_article(class_names[top], bold=True)
-    headline = f"### It's {picked} — probability {_percent(probs[top])}"
-    if true_label is not None:
-        verdict = (
-            "✅ right" if top == true_label else f"❌ the label says {class_names[true_label]}"
-        )
-        headline += f" ({verdict})"
+    facts = {"picked": named(class_names[top]), "probability": _percent(probs[top])}
+    if true_label is None:
+        headline = _("### It's {picked} — probability {probability}").format(**facts)
+    elif top == true_label:
+        headline = _("### It's {picked} — probability {probability} (✅ right)").format(**facts)
+    else:
+        headline = _(
+            "### It's {picked} — probability {probability} (❌ the label says {label})"
+        ).format(label=class_names[true_label], **facts)
     if dot:
         # The model has to pick a class for anything; a confident headline would mislead here.
         st.warning(
-            "That is a dot, not a digit: scaled up like a digit it becomes a round blob. The "
-            f"model still scores it below (it says {class_names[top]}), but draw a whole digit "
-            "for a real answer."
+            _(
+                "That is a dot, not a digit: scaled up like a digit it becomes a round blob. The "
+                "model still scores it below (it says {name}), but draw a whole digit for a real "
+                "answer."
+            ).format(name=class_names[top])
         )
     else:
         st.markdown(headline)
         st.caption(
-            "A softmax always picks some class, and a drawing is not a training image: a high "
-            "probability is no guarantee. The shipped model gives a probability above 90% to 81 "
-            "of its 777 wrong answers on the test set."
+            _(
+                "A softmax always picks some class, and a drawing is not a training image: a high "
+                "probability is no guarantee. The shipped model gives a probability above 90% to "
+                "81 of its 777 wrong answers on the test set."
+            )
         )
     st.plotly_chart(
-        class_bar_figure(probs, class_names, "Probability of each class", highlight=top),
+        class_bar_figure(probs, class_names, _("Probability of each class"), highlight=top),
         key="probabilities",
         config=NO_TOOLBAR,
     )
     if source == SOURCE_DRAW:
-        st.markdown("**From canvas to MNIST digit** (grey: outside the cropped ink)")
+        st.markdown(_("**From canvas to MNIST digit** (grey: outside the cropped ink)"))
+
+        def size(picture: np.ndarray) -> dict[str, int]:
+            return {"width": picture.shape[1], "height": picture.shape[0]}
+
         shown = [
-            (steps.gray, f"canvas {steps.gray.shape[1]}×{steps.gray.shape[0]}"),
+            (steps.gray, _("canvas {width}×{height}").format(**size(steps.gray))),
             (
                 steps.cropped,
-                f"cropped to the ink, {steps.cropped.shape[1]}×{steps.cropped.shape[0]}",
+                _("cropped to the ink, {width}×{height}").format(**size(steps.cropped)),
             ),
             (
                 steps.resized,
-                f"longer side to 20 px: {steps.resized.shape[1]}×{steps.resized.shape[0]}",
+                _("longer side to 20 px: {width}×{height}").format(**size(steps.resized)),
             ),
-            (steps.centred, "28×28, centre of mass in the middle"),
+            (steps.centred, _("28×28, centre of mass in the middle")),
         ]
         # One grid, four a row on any screen (columns would stack them full width on a phone).
         st.container(key="preprocessing_steps").html(
             image_grid_html(
-                np.stack([_tile(picture) for picture, _ in shown]),
-                [caption for _, caption in shown],
+                np.stack([_tile(picture) for picture, _caption in shown]),
+                [caption for _picture, caption in shown],
                 tile_px=72,
                 max_cols=4,
                 wrap_captions=True,
             )
         )
 
-st.subheader("The evidence")
+st.subheader(_("The evidence"))
 st.caption(
-    r"Pixel $i$ adds $x_i W_{ik}$ to the score of class $k$ (a blank pixel, $x_i = 0$, adds "
-    "nothing): red = this ink raised the class's score, blue = lowered it. With the bias they sum "
-    "to the logit; softmax turns logits into probabilities, and only differences between logits "
-    "matter."
+    _(
+        r"Pixel $i$ adds $x_i W_{ik}$ to the score of class $k$ (a blank pixel, $x_i = 0$, adds "
+        "nothing): red = this ink raised the class's score, blue = lowered it. With the bias they "
+        "sum to the logit; softmax turns logits into probabilities, and only differences between "
+        "logits matter."
+    )
 )
 W = np.asarray(entry.model.W, dtype=np.float32)
 b = np.asarray(entry.model.b, dtype=np.float32)
@@ -191,7 +278,10 @@ cols = st.columns(3)
 for col, k in zip(cols, ranked, strict=True):
     col.plotly_chart(
         heatmap28(
-            evidence[:, k], f"{class_names[k]}: {probs[k]:.1%}", diverging=True, zmax=shared_max
+            evidence[:, k],
+            f"{class_names[k]}: {percent(probs[k], 1)}",
+            diverging=True,
+            zmax=shared_max,
         ),
         key=f"evidence_{k}",
         config=NO_TOOLBAR,
@@ -201,8 +291,14 @@ st.plotly_chart(logit_parts_figure(pixel_sum, b, class_names), key="logit_parts"
 by_pixels = int(np.argmax(pixel_sum))
 if by_pixels != top:
     st.info(
-        f"The pixels alone favour {class_names[by_pixels]}, but the biases tip it to "
-        f"{class_names[top]} (b = {b[by_pixels]:+.2f} against {b[top]:+.2f}). A bias is the "
-        "score a class gets before any pixel is seen; only the difference between two classes' "
-        "biases matters."
+        _(
+            "The pixels alone favour {pixels_class}, but the biases tip it to {top_class} "
+            "(b = {pixels_bias} against {top_bias}). A bias is the score a class gets before any "
+            "pixel is seen; only the difference between two classes' biases matters."
+        ).format(
+            pixels_class=class_names[by_pixels],
+            top_class=class_names[top],
+            pixels_bias=f"{b[by_pixels]:+.2f}",
+            top_bias=f"{b[top]:+.2f}",
+        )
     )
