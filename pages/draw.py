@@ -53,6 +53,12 @@ class_names = entry.class_names
 split_images = {"test": mnist.test_images, "train": mnist.train_images}
 split_labels = {"test": mnist.test_labels, "train": mnist.train_labels}
 
+# A radio's value is its label in Streamlit: read each choice with the labels the visitor saw and
+# set it again as an option, so a switch of language keeps it.
+for key in (SOURCE_KEY, SPLIT_KEY):
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+
 # -- the link: ?index=1242 opens that test image, ?split=train a training image ------------------
 if st.session_state.get(SPLIT_KEY) not in SPLITS:
     st.session_state[SPLIT_KEY] = "test"
@@ -95,7 +101,7 @@ def _tile(image: np.ndarray, size: int = 140) -> np.ndarray:
 source = st.radio(
     _("Input"),
     [SOURCE_DRAW, SOURCE_TEST],
-    format_func=_,
+    format_func={source: _(source) for source in (SOURCE_DRAW, SOURCE_TEST)}.get,
     horizontal=True,
     label_visibility="collapsed",
     key=SOURCE_KEY,
@@ -154,7 +160,7 @@ with left:
         split = st.radio(
             _("Images from"),
             list(SPLITS),
-            format_func=lambda name: _(SPLITS[name]),
+            format_func={name: _(label) for name, label in SPLITS.items()}.get,
             horizontal=True,
             label_visibility="collapsed",
             key=SPLIT_KEY,
