@@ -6,45 +6,15 @@ import streamlit as st
 
 from core.datasets import DATASET_TITLES, DatasetError
 from ui import links
+from ui import weights_parts as parts
 from ui.charts import NO_TOOLBAR, bias_figure
 from ui.dataset_stats import dataset_stats
 from ui.figures import heatmap28, templates_figure
-from ui.i18n import N_, _, current_language, percent
+from ui.i18n import _, percent
 from ui.loaders import load_shared_dataset
 from ui.nav import TRAIN, WEIGHTS
-from ui.page import model_or_stop, start_page, with_article
+from ui.page import model_or_stop, start_page
 from ui.state import MAX_MODELS_WITH_SNAPSHOTS
-
-# Widget keys (the link parameters ?class=, ?pair=, ?epoch= fill them).
-CLASS_KEY = "weights_class"
-PAIR_KEYS = ("weights_pair_a", "weights_pair_b")
-SNAPSHOT_KEY = "weights_snapshot"
-# Where the model came from, as the caption under the intro says it.
-ORIGINS = {
-    "shipped": N_("shipped with the app"),
-    "trained": N_("trained here"),
-    "uploaded": N_("uploaded"),
-}
-
-
-def named(name: str) -> str:
-    """A class name as a sentence names it: with its article in English ('an 8'), bare in
-    languages without articles."""
-    return with_article(name) if current_language() == "en" else name
-
-
-def one_of(values: list[int]) -> links.Parser:
-    """A link parser that takes exactly one of `values`."""
-    in_range = links.integer(min(values, default=0), max(values, default=-1))
-
-    def parse(text: str) -> int:
-        value = in_range(text)
-        if value not in values:
-            raise links.BadValue(text)
-        return value
-
-    return parse
-
 
 start_page(WEIGHTS)
 st.markdown(
@@ -68,22 +38,7 @@ n_classes = W.shape[1]
 class_names = entry.class_names
 snapshots = entry.snapshots
 epochs = [int(snapshot[0]) for snapshot in snapshots]  # 1-based: epochs completed
-
-# -- the link: ?class=3, ?pair=4,9, ?epoch=2 ------------------------------------------------------
-default_pair = (4, 9) if n_classes > 9 else (0, 1)
-for key, default in ((CLASS_KEY, 0), *zip(PAIR_KEYS, default_pair, strict=True)):
-    if st.session_state.get(key) not in range(n_classes):  # absent, or from a bigger model
-        st.session_state[key] = default
-links.bind_to_widget("class", links.integer(0, n_classes - 1), CLASS_KEY)
-linked_pair = links.read_once("pair", links.class_pair(n_classes))
-if linked_pair is not None:
-    st.session_state[PAIR_KEYS[0]], st.session_state[PAIR_KEYS[1]] = linked_pair
-if len(epochs) > 1:
-    if st.session_state.get(SNAPSHOT_KEY) not in epochs:
-        st.session_state[SNAPSHOT_KEY] = epochs[-1]
-    links.bind_to_widget("epoch", one_of(epochs), SNAPSHOT_KEY)
-else:  # no slider to set: any ?epoch= is ignored, with the note
-    links.read_once("epoch", one_of([]))
+default_pair = parts.apply_link(n_classes, epochs)
 links.show_ignored_note()
 
 try:
@@ -96,7 +51,7 @@ except DatasetError as err:
 
 model_facts = {
     "name": entry.name,
-    "origin": _(ORIGINS[entry.origin]),
+    "origin": _(parts.ORIGINS[entry.origin]),
     "dataset": DATASET_TITLES[entry.dataset],
 }
 if entry.test_acc is None:
@@ -108,31 +63,7 @@ else:
         )
     )
 
-with st.expander(_("The maths: how templates turn into a prediction")):
-    # The formulas with braces are placeholders: braces in a msgid would read as placeholders.
-    st.markdown(
-        _(
-            """
-For an image $x$ (784 pixel values in $[0, 1]$), the score (logit) of class $k$ is
-
-{logit_formula}
-
-Softmax turns the ten logits into probabilities,
-{softmax_formula}, and the prediction is the class with the
-highest score. So each class simply matches the image against its template: pixels where the
-digit has ink and the template is red raise the score, ink on blue pixels lowers it.
-
-Adding the same $c$ to every logit changes nothing,
-{shift_formula}, so only the differences
-$W[:,a]-W[:,b]$ and $b_a-b_b$ matter.
-"""
-        ).format(
-            logit_formula=r"$$\text{logit}_k = x \cdot W[:, k] + b_k "
-            r"= \sum_{i=1}^{784} x_i\,W_{ik} + b_k .$$",
-            softmax_formula=r"$p_k = e^{\text{logit}_k} / \sum_j e^{\text{logit}_j}$",
-            shift_formula=r"$\frac{e^{z_k+c}}{\sum_j e^{z_j+c}} = \frac{e^{z_k}}{\sum_j e^{z_j}}$",
-        )
-    )
+parts.maths_expander()
 
 # -- all templates ---------------------------------------------------------------------------------
 st.subheader(_("The templates"))
@@ -177,7 +108,9 @@ if mean_images is not None and np.ptp(b) > 0:  # all-equal biases have no correl
 
 # -- one class -------------------------------------------------------------------------------------
 st.subheader(_("One class up close"))
-k = st.selectbox(_("Class"), range(n_classes), format_func=lambda j: class_names[j], key=CLASS_KEY)
+k = st.selectbox(
+    _("Class"), range(n_classes), format_func=lambda j: class_names[j], key=parts.CLASS_KEY
+)
 cols = st.columns(3)
 cols[0].plotly_chart(
     heatmap28(W[:, k], _("template W[:, {k}]").format(k=k), diverging=True, zmax=m, height=320),
@@ -225,11 +158,11 @@ a, b_idx = (
         format_func=lambda j: class_names[j],
         key=key,
     )
-    for column, letter, key in zip(st.columns(2), "ab", PAIR_KEYS, strict=True)
+    for column, letter, key in zip(st.columns(2), "ab", parts.PAIR_KEYS, strict=True)
 )
 pair_heading.subheader(
     _("Why {a} is not {b}: difference templates").format(
-        a=named(class_names[a]), b=named(class_names[b_idx])
+        a=parts.named(class_names[a]), b=parts.named(class_names[b_idx])
     )
 )
 if a == b_idx:
@@ -272,18 +205,7 @@ else:
 
 # -- during training -------------------------------------------------------------------------------
 st.subheader(_("Watch the templates form"))
-with st.expander(_("Where the weights start, and does it matter?")):
-    st.markdown(
-        _(
-            "Weights start as `randn(784, 10) × init scale`, the biases at 0. **Zero works as "
-            r"well** here: the loss is convex, and each class gets its own gradient "
-            r"$(p_k - y_k)\,x$, so the ten templates separate even from identical starts (MNIST, "
-            "3 epochs: init 0 → 91.20%, 0.01 → 91.21%). A large start only slows training, "
-            "because the random weights must first be unlearned (init 1 → 83.3%, init 10 → 49.4% "
-            "after 3 epochs). Pixels that are blank in every training image (67 on MNIST) never "
-            "get a gradient ($x_i = 0$), so their weights keep their starting values."
-        )
-    )
+parts.initial_weights_expander()
 shown_epoch = None
 if not snapshots:
     if entry.origin == "trained":
@@ -302,7 +224,7 @@ else:
     # One scale for every epoch, so growing weights show as deepening colours.
     shared = max(float(np.abs(np.asarray(Ws)).max()) for _epoch, Ws, _b in snapshots) or 1.0
     if len(snapshots) > 1:
-        shown_epoch = st.select_slider(_("After epoch"), options=epochs, key=SNAPSHOT_KEY)
+        shown_epoch = st.select_slider(_("After epoch"), options=epochs, key=parts.SNAPSHOT_KEY)
     else:
         shown_epoch = epochs[0]
     W_e = snapshots[epochs.index(shown_epoch)][1]
