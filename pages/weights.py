@@ -5,26 +5,30 @@ import numpy as np
 import streamlit as st
 
 from core.datasets import DATASET_TITLES, DatasetError
-from ui import state
+from ui import links
+from ui import weights_parts as parts
 from ui.charts import NO_TOOLBAR, bias_figure
 from ui.dataset_stats import dataset_stats
 from ui.figures import heatmap28, templates_figure
+from ui.i18n import _, percent
 from ui.loaders import load_shared_dataset
 from ui.nav import TRAIN, WEIGHTS
-from ui.page import model_or_stop, start_page, with_article
+from ui.page import model_or_stop, start_page
 from ui.state import MAX_MODELS_WITH_SNAPSHOTS
 
 start_page(WEIGHTS)
 st.markdown(
-    "A linear model sees each image only through ten **templates**: W[:, k] gives every pixel a "
-    "weight for class k. Ink on a red pixel raises the class's score, ink on a blue pixel lowers "
-    "it; white (zero) weights add nothing. Only differences between templates matter: adding the "
-    "same number to one pixel's ten weights changes no probability, so the difference templates "
-    "below show what really separates two classes."
+    _(
+        "A linear model sees each image only through ten **templates**: W[:, k] gives every pixel "
+        "a weight for class k. Ink on a red pixel raises the class's score, ink on a blue pixel "
+        "lowers it; white (zero) weights add nothing. Only differences between templates matter: "
+        "adding the same number to one pixel's ten weights changes no probability, so the "
+        "difference templates below show what really separates two classes."
+    )
 )
 
 entry = model_or_stop(
-    "There is no model yet. Train one (it takes about a minute) or upload one in the sidebar."
+    _("There is no model yet. Train one (it takes about a minute) or upload one in the sidebar.")
 )
 
 model = entry.model
@@ -32,6 +36,10 @@ W = np.asarray(model.W, dtype=np.float32)  # (784, C)
 b = np.asarray(model.b, dtype=np.float32)  # (C,)
 n_classes = W.shape[1]
 class_names = entry.class_names
+snapshots = entry.snapshots
+epochs = [int(snapshot[0]) for snapshot in snapshots]  # 1-based: epochs completed
+default_pair = parts.apply_link(n_classes, epochs)
+links.show_ignored_note()
 
 try:
     dataset = load_shared_dataset(entry.dataset)
@@ -41,46 +49,42 @@ except DatasetError as err:
     mean_images = None
     dataset_problem = str(err)
 
-acc = "" if entry.test_acc is None else f", {entry.test_acc:.2%} test accuracy"
-st.caption(
-    f"Model: **{entry.name}** ({state.ORIGIN_TEXT[entry.origin].lower()}, "
-    f"{DATASET_TITLES[entry.dataset]}{acc})."
-)
-
-with st.expander("The maths: how templates turn into a prediction"):
-    st.markdown(
-        r"""
-For an image $x$ (784 pixel values in $[0, 1]$), the score (logit) of class $k$ is
-
-$$\text{logit}_k = x \cdot W[:, k] + b_k = \sum_{i=1}^{784} x_i\,W_{ik} + b_k .$$
-
-Softmax turns the ten logits into probabilities,
-$p_k = e^{\text{logit}_k} / \sum_j e^{\text{logit}_j}$, and the prediction is the class with the
-highest score. So each class simply matches the image against its template: pixels where the
-digit has ink and the template is red raise the score, ink on blue pixels lowers it.
-
-Adding the same $c$ to every logit changes nothing,
-$\frac{e^{z_k+c}}{\sum_j e^{z_j+c}} = \frac{e^{z_k}}{\sum_j e^{z_j}}$, so only the differences
-$W[:,a]-W[:,b]$ and $b_a-b_b$ matter.
-"""
+model_facts = {
+    "name": entry.name,
+    "origin": _(parts.ORIGINS[entry.origin]),
+    "dataset": DATASET_TITLES[entry.dataset],
+}
+if entry.test_acc is None:
+    st.caption(_("Model: **{name}** ({origin}, {dataset}).").format(**model_facts))
+else:
+    st.caption(
+        _("Model: **{name}** ({origin}, {dataset}, {accuracy} test accuracy).").format(
+            accuracy=percent(entry.test_acc, 2), **model_facts
+        )
     )
 
+parts.maths_expander()
+
 # -- all templates ---------------------------------------------------------------------------------
-st.subheader("The templates")
+st.subheader(_("The templates"))
 m = float(np.abs(W).max()) or 1.0
 st.caption(
-    f"W[:, k] of each class as a 28×28 picture, all on one scale from −{m:.3g} (blue) through 0 "
-    f"(white) to +{m:.3g} (red). Hover a pixel for its weight."
+    _(
+        "W[:, k] of each class as a 28×28 picture, all on one scale from −{limit} (blue) through "
+        "0 (white) to +{limit} (red). Hover a pixel for its weight."
+    ).format(limit=f"{m:.3g}")
 )
 st.plotly_chart(templates_figure(W, class_names), key="weights_templates", config=NO_TOOLBAR)
 
-st.subheader("The bias of each class")
+st.subheader(_("The bias of each class"))
 st.caption(
-    "$b_k$ is added to the score of class $k$ whatever the image. Only differences between biases "
-    "matter (adding the same number to all ten changes no probability). They mostly balance how "
-    "much each template responds to images in general: a template that scores every image high "
-    "gets a low bias. Class frequency plays a small part: on MNIST it would shift the biases by at "
-    "most ±0.12."
+    _(
+        "$b_k$ is added to the score of class $k$ whatever the image. Only differences between "
+        "biases matter (adding the same number to all ten changes no probability). They mostly "
+        "balance how much each template responds to images in general: a template that scores "
+        "every image high gets a low bias. Class frequency plays a small part: on MNIST it would "
+        "shift the biases by at most ±0.12."
+    )
 )
 st.plotly_chart(bias_figure(b, class_names), key="weights_bias")
 if mean_images is not None and np.ptp(b) > 0:  # all-equal biases have no correlation
@@ -89,62 +93,80 @@ if mean_images is not None and np.ptp(b) > 0:  # all-equal biases have no correl
     r = float(np.corrcoef(b, average_score)[0, 1])
     low, high = int(np.argmin(b)), int(np.argmax(b))
     st.caption(
-        f"This model: biases from {b[low]:+.2f} ({class_names[low]}) to {b[high]:+.2f} "
-        f"({class_names[high]}); correlation of $b_k$ with the average score "
-        rf"$\bar x \cdot W[:,k]$ over all training images: {r:+.2f}."
+        _(
+            "This model: biases from {low} ({low_class}) to {high} ({high_class}); correlation "
+            r"of $b_k$ with the average score $\bar x \cdot W[:,k]$ over all training images: "
+            "{correlation}."
+        ).format(
+            low=f"{b[low]:+.2f}",
+            low_class=class_names[low],
+            high=f"{b[high]:+.2f}",
+            high_class=class_names[high],
+            correlation=f"{r:+.2f}",
+        )
     )
 
 # -- one class -------------------------------------------------------------------------------------
-st.subheader("One class up close")
+st.subheader(_("One class up close"))
 k = st.selectbox(
-    "Class", range(n_classes), format_func=lambda j: class_names[j], key="weights_class"
+    _("Class"), range(n_classes), format_func=lambda j: class_names[j], key=parts.CLASS_KEY
 )
 cols = st.columns(3)
 cols[0].plotly_chart(
-    heatmap28(W[:, k], f"template W[:, {k}]", diverging=True, zmax=m, height=320),
+    heatmap28(W[:, k], _("template W[:, {k}]").format(k=k), diverging=True, zmax=m, height=320),
     key="weights_detail_template",
     config=NO_TOOLBAR,
 )
 if mean_images is not None:
     mean_k = mean_images[k]
     cols[1].plotly_chart(
-        heatmap28(mean_k, f"mean training image of {class_names[k]}", zmax=1.0, height=320),
+        heatmap28(
+            mean_k,
+            _("mean training image of {name}").format(name=class_names[k]),
+            zmax=1.0,
+            height=320,
+        ),
         key="weights_detail_mean",
         config=NO_TOOLBAR,
     )
     evidence = mean_k * W[:, k]
     cols[2].plotly_chart(
-        heatmap28(evidence, "mean image × template", diverging=True, height=320),
+        heatmap28(evidence, _("mean image × template"), diverging=True, height=320),
         key="weights_detail_evidence",
         config=NO_TOOLBAR,
     )
     st.caption(
-        f"Left: what the model looks for. Middle: what a typical {class_names[k]} looks like. "
-        "Right: pixel by pixel, how much the average image adds to its own class score "
-        f"(sum {evidence.sum():+.2f}, plus bias {b[k]:+.2f})."
+        _(
+            "Left: what the model looks for. Middle: what a typical {name} looks like. Right: "
+            "pixel by pixel, how much the average image adds to its own class score (sum {sum}, "
+            "plus bias {bias})."
+        ).format(name=class_names[k], sum=f"{evidence.sum():+.2f}", bias=f"{b[k]:+.2f}")
     )
 else:
-    cols[1].warning(f"The mean image needs the {entry.dataset} dataset: {dataset_problem}")
+    cols[1].warning(
+        _("The mean image needs the {dataset} dataset: {problem}").format(
+            dataset=entry.dataset, problem=dataset_problem
+        )
+    )
 
 # -- pairs -----------------------------------------------------------------------------------------
 pair_heading = st.empty()  # filled in once the pair is picked
-default_a, default_b = (4, 9) if n_classes > 9 else (0, 1)
 a, b_idx = (
     column.selectbox(
-        f"Class {name}",
+        _("Class {letter}").format(letter=letter),
         range(n_classes),
-        index=default,
         format_func=lambda j: class_names[j],
-        key=f"weights_pair_{name}",
+        key=key,
     )
-    for column, name, default in zip(st.columns(2), "ab", (default_a, default_b), strict=True)
+    for column, letter, key in zip(st.columns(2), "ab", parts.PAIR_KEYS, strict=True)
 )
 pair_heading.subheader(
-    f"Why {with_article(class_names[a])} is not {with_article(class_names[b_idx])}: "
-    "difference templates"
+    _("Why {a} is not {b}: difference templates").format(
+        a=parts.named(class_names[a]), b=parts.named(class_names[b_idx])
+    )
 )
 if a == b_idx:
-    st.info("Pick two different classes.")
+    st.info(_("Pick two different classes."))
 else:
     diff = W[:, a] - W[:, b_idx]
     left, right = st.columns(2)
@@ -158,63 +180,71 @@ else:
             f"logit_{a} − logit_{b_idx} = x · (W[:, {a}] − W[:, {b_idx}]) + (b_{a} − b_{b_idx})."
         )
         st.markdown(
-            f"Between these two, only this difference matters. Ink on **red** pixels favours "
-            f"**{class_names[a]}** over **{class_names[b_idx]}**, ink on **blue** pixels "
-            f"favours {class_names[b_idx]}."
+            _(
+                "Between these two, only this difference matters. Ink on **red** pixels favours "
+                "**{a}** over **{b}**, ink on **blue** pixels favours {b}."
+            ).format(a=class_names[a], b=class_names[b_idx])
         )
-        st.markdown(f"Bias difference b_{a} − b_{b_idx} = {b[a] - b[b_idx]:+.3f}.")
+        st.markdown(
+            _("Bias difference b_{a} − b_{b} = {difference}.").format(
+                a=a, b=b_idx, difference=f"{b[a] - b[b_idx]:+.3f}"
+            )
+        )
         if mean_images is not None:
             st.markdown(
-                f"On the average {class_names[a]} the difference scores "
-                f"{float(mean_images[a] @ diff) + b[a] - b[b_idx]:+.2f}; on the average "
-                f"{class_names[b_idx]} it scores "
-                f"{float(mean_images[b_idx] @ diff) + b[a] - b[b_idx]:+.2f}."
+                _(
+                    "On the average {a} the difference scores {score_a}; on the average {b} it "
+                    "scores {score_b}."
+                ).format(
+                    a=class_names[a],
+                    b=class_names[b_idx],
+                    score_a=f"{float(mean_images[a] @ diff) + b[a] - b[b_idx]:+.2f}",
+                    score_b=f"{float(mean_images[b_idx] @ diff) + b[a] - b[b_idx]:+.2f}",
+                )
             )
 
 # -- during training -------------------------------------------------------------------------------
-st.subheader("Watch the templates form")
-with st.expander("Where the weights start, and does it matter?"):
-    st.markdown(
-        "Weights start as `randn(784, 10) × init scale`, the biases at 0. **Zero works as well** "
-        r"here: the loss is convex, and each class gets its own gradient $(p_k - y_k)\,x$, so the "
-        "ten templates separate even from identical starts (MNIST, 3 epochs: init 0 → 91.20%, "
-        "0.01 → 91.21%). A large start only slows training, because the random weights must "
-        "first be unlearned (init 1 → 83.3%, init 10 → 49.4% after 3 epochs). Pixels that are "
-        "blank in every training image (67 on MNIST) never get a gradient ($x_i = 0$), so their "
-        "weights keep their starting values."
-    )
-snapshots = entry.snapshots
+st.subheader(_("Watch the templates form"))
+parts.initial_weights_expander()
+shown_epoch = None
 if not snapshots:
-    why = (
-        f"only the {MAX_MODELS_WITH_SNAPSHOTS} newest models trained in this session keep them"
-        if entry.origin == "trained"
-        else "only models trained in this session have them"
-    )
-    st.info(
-        f"**{entry.name}** has no per-epoch snapshots: {why}. "
-        "Train a model to watch its templates emerge epoch by epoch."
-    )
-    st.page_link(TRAIN.path, label="Go to the Train page", icon=TRAIN.icon)
-else:
-    epochs = [int(epoch) for epoch, _, _ in snapshots]  # 1-based: epochs completed
-    # One scale for every epoch, so growing weights show as deepening colours.
-    shared = max(float(np.abs(np.asarray(Ws)).max()) for _, Ws, _ in snapshots) or 1.0
-    if len(snapshots) > 1:
-        shown_epoch = st.select_slider(
-            "After epoch",
-            options=epochs,
-            value=epochs[-1],
-            key="weights_snapshot",
+    if entry.origin == "trained":
+        why = _(
+            "**{name}** has no per-epoch snapshots: only the {count} newest models trained in "
+            "this session keep them. Train a model to watch its templates emerge epoch by epoch."
         )
     else:
+        why = _(
+            "**{name}** has no per-epoch snapshots: only models trained in this session have "
+            "them. Train a model to watch its templates emerge epoch by epoch."
+        )
+    st.info(why.format(name=entry.name, count=MAX_MODELS_WITH_SNAPSHOTS))
+    st.page_link(TRAIN.path, label=_("Go to the Train page"), icon=TRAIN.icon)
+else:
+    # One scale for every epoch, so growing weights show as deepening colours.
+    shared = max(float(np.abs(np.asarray(Ws)).max()) for _epoch, Ws, _b in snapshots) or 1.0
+    if len(snapshots) > 1:
+        shown_epoch = st.select_slider(_("After epoch"), options=epochs, key=parts.SNAPSHOT_KEY)
+    else:
         shown_epoch = epochs[0]
-    _, W_e, _ = snapshots[epochs.index(shown_epoch)]
+    W_e = snapshots[epochs.index(shown_epoch)][1]
     st.caption(
-        f"The templates after epoch {shown_epoch} of {epochs[-1]}, on one scale "
-        f"(±{shared:.3g}) for all epochs. Drag the slider from the left to see them emerge."
+        _(
+            "The templates after epoch {epoch} of {epochs}, on one scale (±{limit}) for all "
+            "epochs. Drag the slider from the left to see them emerge."
+        ).format(epoch=shown_epoch, epochs=epochs[-1], limit=f"{shared:.3g}")
     )
     st.plotly_chart(
         templates_figure(np.asarray(W_e), class_names, zmax=shared),
         key="weights_snapshot_templates",
         config=NO_TOOLBAR,
     )
+
+# The view in the address bar (defaults left out, so a plain address stays plain).
+links.publish(
+    {
+        "class": k or None,
+        "pair": (a, b_idx) if (a, b_idx) != default_pair and a != b_idx else None,
+        "epoch": shown_epoch if len(epochs) > 1 and shown_epoch != epochs[-1] else None,
+    }
+)

@@ -66,6 +66,25 @@ def test_every_page_opens_in_chinese(app: Page, app_url: str, info, shoot):
     shoot(page, f"zh_{info.url_path or 'home'}")
 
 
+# A sentence of each page's introduction in both languages.
+INTRODUCTIONS = {
+    "draw": ("用鼠标（或手指）画一个数字。", "Draw a digit with the mouse (or a finger)."),
+    "weights": ("线性模型只通过十个**模板**来看每张图像", "A linear model sees each image only"),
+}
+
+
+@pytest.mark.parametrize("url_path", list(INTRODUCTIONS))
+def test_the_introduction_is_in_chinese(app: Page, app_url: str, url_path: str):
+    page = app
+    chinese, english = INTRODUCTIONS[url_path]
+    page.goto(f"{app_url}/{url_path}?lang=zh")
+    wait_for_app_run(page, timeout=60_000)
+    text = main(page).inner_text()
+    assert chinese.replace("**", "") in text
+    assert english not in text
+    expect_no_exception(page)
+
+
 def test_the_picker_switches_language_and_a_page_switch_keeps_it(app: Page):
     page = app
     language_picker(page, "中文").click()
