@@ -10,6 +10,7 @@ from core.preprocess import EmptyCanvasError, is_a_dot, preprocess_steps
 from ui import draw_parts as parts
 from ui import links, state
 from ui.charts import NO_TOOLBAR, class_bar_figure, logit_parts_figure
+from ui.class_names import display_class_names
 from ui.figures import heatmap28
 from ui.i18n import _, percent
 from ui.nav import DRAW
@@ -33,7 +34,7 @@ if entry.dataset != "mnist":
         ).format(name=entry.name, dataset=entry.dataset)
     )
 mnist = dataset_or_stop("mnist")
-class_names = entry.class_names
+class_names = display_class_names(entry.class_names)
 parts.apply_link(mnist)
 links.show_ignored_note()
 

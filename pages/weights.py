@@ -8,6 +8,7 @@ from core.datasets import DATASET_TITLES, DatasetError
 from ui import links
 from ui import weights_parts as parts
 from ui.charts import NO_TOOLBAR, bias_figure
+from ui.class_names import display_class_names
 from ui.dataset_stats import dataset_stats
 from ui.figures import heatmap28, templates_figure
 from ui.i18n import _, percent
@@ -31,11 +32,10 @@ entry = model_or_stop(
     _("There is no model yet. Train one (it takes about a minute) or upload one in the sidebar.")
 )
 
-model = entry.model
-W = np.asarray(model.W, dtype=np.float32)  # (784, C)
-b = np.asarray(model.b, dtype=np.float32)  # (C,)
+W = np.asarray(entry.model.W, dtype=np.float32)  # (784, C)
+b = np.asarray(entry.model.b, dtype=np.float32)  # (C,)
 n_classes = W.shape[1]
-class_names = entry.class_names
+class_names = display_class_names(entry.class_names)
 snapshots = entry.snapshots
 epochs = [int(snapshot[0]) for snapshot in snapshots]  # 1-based: epochs completed
 default_pair = parts.apply_link(n_classes, epochs)
