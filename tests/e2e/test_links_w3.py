@@ -93,3 +93,25 @@ def test_a_bad_value_is_ignored_with_a_note(app: Page, app_url: str):
     expect(page.get_by_role("heading", name=pair_heading)).to_be_visible()
     expect(page).not_to_have_url(re.compile(r"pair=|class="))
     expect_no_exception(page)
+
+
+def test_weights_class_opens_that_class_up_close(app: Page, app_url: str):
+    page = app
+    page.goto(f"{app_url}/weights?class=3")
+    wait_for_app_run(page, timeout=60_000)
+    expect(page.locator(".st-key-weights_class")).to_contain_text("3")
+    expect(page.get_by_text("mean training image of 3")).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]class=3"))
+    expect(page.get_by_text(NOTE)).to_have_count(0)
+    expect_no_exception(page)
+
+
+def test_draw_split_train_opens_a_training_image(app: Page, app_url: str):
+    label = int(load_dataset("mnist").train_labels[5])
+    page = app
+    page.goto(f"{app_url}/draw?split=train&index=5")
+    wait_for_app_run(page)
+    expect(page.get_by_text(f"Training image #5, labelled {label}")).to_be_visible(timeout=30_000)
+    expect(headline(page)).to_have_text(re.compile(r"^It's an? \d — probability"))
+    expect(page).to_have_url(re.compile(r"split=train"))
+    expect_no_exception(page)
