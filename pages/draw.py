@@ -15,6 +15,7 @@ from ui.figures import heatmap28
 from ui.i18n import _, percent
 from ui.nav import DRAW
 from ui.page import dataset_or_stop, model_or_stop, start_page
+from ui.state import display_model_name
 
 start_page(DRAW)
 st.markdown(
@@ -31,7 +32,7 @@ if entry.dataset != "mnist":
         _(
             "The current model ({name}) was trained on {dataset}: it knows clothes, not digits. "
             "Pick an MNIST model in the sidebar for drawings."
-        ).format(name=entry.name, dataset=entry.dataset)
+        ).format(name=display_model_name(entry.name), dataset=entry.dataset)
     )
 mnist = dataset_or_stop("mnist")
 class_names = display_class_names(entry.class_names)

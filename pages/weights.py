@@ -15,7 +15,7 @@ from ui.i18n import _, percent
 from ui.loaders import load_shared_dataset
 from ui.nav import TRAIN, WEIGHTS
 from ui.page import model_or_stop, start_page
-from ui.state import MAX_MODELS_WITH_SNAPSHOTS
+from ui.state import MAX_MODELS_WITH_SNAPSHOTS, display_model_name
 
 start_page(WEIGHTS)
 st.markdown(
@@ -50,7 +50,7 @@ except DatasetError as err:
     dataset_problem = str(err)
 
 model_facts = {
-    "name": entry.name,
+    "name": display_model_name(entry.name),
     "origin": _(parts.ORIGINS[entry.origin]),
     "dataset": DATASET_TITLES[entry.dataset],
 }
@@ -218,7 +218,7 @@ if not snapshots:
             "**{name}** has no per-epoch snapshots: only models trained in this session have "
             "them. Train a model to watch its templates emerge epoch by epoch."
         )
-    st.info(why.format(name=entry.name, count=MAX_MODELS_WITH_SNAPSHOTS))
+    st.info(why.format(name=display_model_name(entry.name), count=MAX_MODELS_WITH_SNAPSHOTS))
     st.page_link(TRAIN.path, label=_("Go to the Train page"), icon=TRAIN.icon)
 else:
     # One scale for every epoch, so growing weights show as deepening colours.
