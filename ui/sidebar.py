@@ -13,23 +13,12 @@ from core.model import ModelFileError, SoftmaxRegression
 from core.run import RunStatus
 from ui import i18n, links, state
 from ui.i18n import N_, _, ngettext
-from ui.training import collect_finished_run, live_run_view, session_runs
+from ui.training import collect_finished_run, live_run_view, session_runs, status_word
 
 # The dataset picker's options (translate with _() where drawn).
 DATASET_LABELS = {"mnist": N_("MNIST digits (shipped)"), "fashion-mnist": N_("Fashion-MNIST")}
 # The link parameter naming the dataset: ?dataset=fashion-mnist.
 DATASET_PARAMETER = "dataset"
-# A run's state in the sidebar's status line.
-STATUS_TEXT = {
-    RunStatus.READY: N_("ready"),
-    RunStatus.QUEUED: N_("queued"),
-    RunStatus.RUNNING: N_("running"),
-    RunStatus.PAUSED: N_("paused"),
-    RunStatus.FINISHED: N_("finished"),
-    RunStatus.STOPPED: N_("stopped"),
-    RunStatus.DIVERGED: N_("diverged"),
-    RunStatus.FAILED: N_("failed"),
-}
 # The toast when a run has ended, one sentence per way of ending.
 ENDED_TEXT = {
     RunStatus.FINISHED: N_("{name} finished."),
@@ -244,7 +233,7 @@ def _live_status() -> None:
     view = live_run_view()
     if view is None:
         return
-    status = _(STATUS_TEXT[view.status]) if view.status in STATUS_TEXT else str(view.status)
+    status = status_word(view.status)
     facts = {
         "name": view.name,
         "status": status,
