@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.deskew import deskew
-from core.strokes import normalise_stroke_width, relative_stroke_width
+from core.strokes import interpolation_matrix, normalise_stroke_width, relative_stroke_width
 
 __all__ = [
     "deskew",
@@ -263,23 +263,6 @@ def canvas_to_mnist(rgba, *, normalise_stroke: bool = True) -> np.ndarray:
     return preprocess_steps(rgba, normalise_stroke=normalise_stroke).centred
 
 
-def _upscale_matrix(n_in: int, n_out: int, method: str) -> np.ndarray:
-    """(n_out, n_in) float32 interpolation matrix, pixel centres aligned ((j + 0.5) scaling)."""
-    source = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5  # source coordinate of each output
-    matrix = np.zeros((n_out, n_in), dtype=np.float32)
-    rows = np.arange(n_out)
-    if method == "nearest":
-        matrix[rows, np.clip(np.round(source).astype(int), 0, n_in - 1)] = 1.0
-        return matrix
-    source = np.clip(source, 0, n_in - 1)
-    low = np.floor(source).astype(int)
-    high = np.minimum(low + 1, n_in - 1)
-    frac = (source - low).astype(np.float32)
-    np.add.at(matrix, (rows, low), 1 - frac)
-    np.add.at(matrix, (rows, high), frac)
-    return matrix
-
-
 def _morph(image: np.ndarray, radius: int, reduce) -> np.ndarray:
     """Separable (2r+1)x(2r+1) max (dilation) or min (erosion) filter of an (H, W) image.
 
@@ -324,7 +307,7 @@ def digit_to_canvas(
         raise ValueError(f"method must be 'nearest' or 'bilinear'; got {method!r}")
     image = np.asarray(digit).reshape(OUT_SIZE, OUT_SIZE)
     image = image.astype(np.float32) / (255 if image.dtype.kind in "ui" else 1)
-    up = _upscale_matrix(OUT_SIZE, size, method)
+    up = interpolation_matrix(OUT_SIZE, size, method)
     big = up @ image @ up.T
     if stroke > 0:
         big = _morph(big, stroke, np.maximum)

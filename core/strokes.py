@@ -97,14 +97,19 @@ def relative_stroke_width(image: np.ndarray) -> float:
     return stroke_width(image) / max(image.shape)
 
 
-def _bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """(n_out, n_in) float32 bilinear upscaling matrix, pixel centres aligned."""
-    source = np.clip((np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5, 0, n_in - 1)
+def interpolation_matrix(n_in: int, n_out: int, method: str = "bilinear") -> np.ndarray:
+    """(n_out, n_in) float32 interpolation matrix ("bilinear" or "nearest"), pixel centres
+    aligned ((j + 0.5) scaling). Upscales one axis of an image: ``matrix @ column``."""
+    source = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5  # source coordinate of each output
+    matrix = np.zeros((n_out, n_in), dtype=np.float32)
+    rows = np.arange(n_out)
+    if method == "nearest":
+        matrix[rows, np.clip(np.round(source).astype(int), 0, n_in - 1)] = 1.0
+        return matrix
+    source = np.clip(source, 0, n_in - 1)
     low = np.floor(source).astype(int)
     high = np.minimum(low + 1, n_in - 1)
     frac = (source - low).astype(np.float32)
-    matrix = np.zeros((n_out, n_in), dtype=np.float32)
-    rows = np.arange(n_out)
     np.add.at(matrix, (rows, low), 1 - frac)
     np.add.at(matrix, (rows, high), frac)
     return matrix
@@ -160,8 +165,8 @@ def _work_image(cropped: np.ndarray) -> np.ndarray:
     factor = math.ceil(MIN_WORK_SIDE / max(height, width))
     if factor <= 1:
         return cropped
-    rows = _bilinear_matrix(height, height * factor)
-    cols = _bilinear_matrix(width, width * factor)
+    rows = interpolation_matrix(height, height * factor)
+    cols = interpolation_matrix(width, width * factor)
     return np.clip(rows @ cropped @ cols.T, 0.0, 1.0)
 
 
