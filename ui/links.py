@@ -38,23 +38,12 @@ class BadValue(ValueError):
     """A URL value that cannot be used."""
 
 
-def integer(low: int, high: int) -> Parser:
-    def parse(text: str) -> int:
+def _bounded(convert: Callable[[str], float], low: float, high: float) -> Parser:
+    """A parser that converts the text and keeps it only if finite and within [low, high]."""
+
+    def parse(text: str):
         try:
-            value = int(text)
-        except ValueError:
-            raise BadValue(text) from None
-        if not low <= value <= high:
-            raise BadValue(text)
-        return value
-
-    return parse
-
-
-def number(low: float, high: float) -> Parser:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
+            value = convert(text)
         except ValueError:
             raise BadValue(text) from None
         if not math.isfinite(value) or not low <= value <= high:
@@ -62,6 +51,14 @@ def number(low: float, high: float) -> Parser:
         return value
 
     return parse
+
+
+def integer(low: int, high: int) -> Parser:
+    return _bounded(int, low, high)
+
+
+def number(low: float, high: float) -> Parser:
+    return _bounded(float, low, high)
 
 
 def choice(*options: str) -> Parser:
