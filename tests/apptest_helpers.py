@@ -56,6 +56,20 @@ def wait_for_runs(at: AppTest, count: int, timeout: float = 60) -> AppTest:
     return at
 
 
+def open_page(at: AppTest, page: str, /, **params: str) -> AppTest:
+    """Put the link parameters in the URL (any name, `page` too), switch to the page, run it;
+    no exception allowed."""
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
 def progress_text(at: AppTest) -> str:
     return " ".join(p.proto.text for p in at.get("progress"))
 

@@ -8,7 +8,7 @@ import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import APP, APPTEST_SESSION_ID
+from tests.apptest_helpers import APP, APPTEST_SESSION_ID, captions, open_page
 from ui import state
 from ui.nav import EXPLORE, HOME, PAGES
 
@@ -21,18 +21,6 @@ def fresh():
     at = AppTest.from_file(APP, default_timeout=60)
     yield at
     clear_session_cache(APPTEST_SESSION_ID)
-
-
-def open_page(at: AppTest, path: str, **params: str) -> AppTest:
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(path).run()
-    assert not at.exception
-    return at
-
-
-def captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
 
 
 def explore_widgets(at: AppTest) -> tuple[str, int, int]:

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.datasets import load_dataset
 from core.model import SoftmaxRegression
-from tests.apptest_helpers import APP, headline
+from tests.apptest_helpers import APP, captions, headline, open_page
 from ui import state
 
 DRAW, WEIGHTS = "pages/draw.py", "pages/weights.py"
@@ -37,20 +37,8 @@ def mnist_labels():
     return data.test_labels, data.train_labels
 
 
-def open_page(at: AppTest, page: str, **params: str) -> AppTest:
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(page).run()
-    assert not at.exception
-    return at
-
-
 def note(at: AppTest) -> str:
     return " ".join(c.value for c in at.caption if NOTE in c.value)
-
-
-def caption_text(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
 
 
 def image_caption(at: AppTest) -> str:
@@ -174,7 +162,7 @@ def test_weights_class_opens_that_class_up_close(app):
     open_page(app, WEIGHTS, **{"class": "8"})
     assert app.selectbox(key="weights_class").value == 8
     assert "template W[:, 8]" in chart_titles(app)
-    assert "what a typical 8 looks like" in caption_text(app)
+    assert "what a typical 8 looks like" in captions(app)
     assert app.query_params["class"] == "8"
 
 
@@ -238,7 +226,7 @@ def trained() -> AppTest:
 def test_weights_epoch_sets_the_snapshot_slider(trained):
     at = open_page(trained, WEIGHTS, epoch="1")
     assert at.select_slider(key="weights_snapshot").value == 1
-    assert "The templates after epoch 1 of 3" in caption_text(at)
+    assert "The templates after epoch 1 of 3" in captions(at)
     assert at.query_params["epoch"] == "1"
     at.select_slider(key="weights_snapshot").set_value(2).run()
     assert at.query_params["epoch"] == "2"

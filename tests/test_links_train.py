@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import APPTEST_SESSION_ID, click, wait_for_runs
+from tests.apptest_helpers import APPTEST_SESSION_ID, click, open_page, wait_for_runs
 from ui import state
 from ui.train_form import LABELS
 from ui.training import runs_of_session
@@ -22,11 +22,7 @@ def inputs(at: AppTest) -> dict:
 
 
 def open_train(at: AppTest, **params) -> AppTest:
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(TRAIN).run()
-    assert not at.exception
-    return at
+    return open_page(at, TRAIN, **params)
 
 
 def nothing_trains(at: AppTest) -> bool:
