@@ -37,6 +37,10 @@ UPLOAD_ERROR = "upload_error"
 UPLOAD_GENERATION = "upload_generation"
 # The Train page's "Live view" toggle (a widget key: on, its default, whenever the page opens).
 LIVE_VIEW = "live_view"
+# The Experiments page's experiment: its queue of runs and their results (ui.experiments).
+EXPERIMENT = "experiment"
+# The experiment picked on the Experiments page (a widget key).
+EXPERIMENT_CHOICE = "experiment_choice"
 
 # A model's name is also its key in MODELS: kept in English, translated where drawn
 # (display_model_name).
@@ -116,6 +120,7 @@ def init_state() -> None:
     st.session_state.setdefault(CANVAS_GENERATION, 0)
     st.session_state.setdefault(UPLOAD_ERROR, None)
     st.session_state.setdefault(UPLOAD_GENERATION, 0)
+    st.session_state.setdefault(EXPERIMENT, None)
 
 
 def shipped_entry() -> ModelEntry | None:
