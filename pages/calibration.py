@@ -86,6 +86,10 @@ st.markdown(
     ).format(fit=number(calibration.n_fit), judged=number(calibration.n_judged))
 )
 st.metric(_("fitted temperature T"), f"{calibration.temperature:.3f}")
+if calibration.temperature < 1:
+    st.caption(_("T < 1: on the whole this model is a little too modest, so T sharpens it."))
+else:
+    st.caption(_("T > 1: on the whole this model is too sure of itself, so T softens it."))
 before, after = st.columns(2)
 before.plotly_chart(
     parts.reliability_figure(
