@@ -124,8 +124,10 @@ def test_a_validation_run_reports_the_test_set_as_test(app, tiny_experiments):
     )
     assert last["test_acc"] == pytest.approx(test_acc)
     assert last["val_acc"] == pytest.approx(val_acc)
-    entry = app.session_state[state.MODELS][app.session_state[state.CURRENT_MODEL]]
+    current = app.session_state[state.CURRENT_MODEL]
+    entry = app.session_state[state.MODELS][current]
     assert entry.test_acc == pytest.approx(test_acc)
+    assert current == entry.name == f"{record.name} (MNIST, {test_acc:.2%})"
     assert [m.label for m in app.metric] == [
         "Chosen by validation accuracy",
         "Chosen by test accuracy",

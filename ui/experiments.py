@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.datasets import Dataset
+from core.datasets import DATASET_TITLES, Dataset
 from core.metrics import evaluate_arrays
 from core.train import RunStatus, TrainConfig
 from ui import state, training
@@ -178,9 +178,24 @@ def add_test_metrics(result: RunResult, snapshots, dataset: Dataset) -> None:
                 continue
             h["val_loss"], h["val_acc"] = h["test_loss"], h["test_acc"]
             h["test_loss"], h["test_acc"] = tested[h["epoch"]]
-    for entry in state.models().values():
-        if entry.origin == "trained" and entry.name.startswith(f"{result.name} ("):
-            entry.test_acc = result.history[-1]["test_acc"] if result.history else None
+    if result.history:
+        rename_model(result.name, result.history[-1]["test_acc"])
+
+
+def rename_model(run_name: str, test_acc: float) -> None:
+    """The run's model with its test accuracy, in its entry and in its name (which named the
+    validation accuracy), still current if it was."""
+    kept = state.models()
+    prefix = f"{run_name} ("
+    for old in [k for k, e in kept.items() if e.origin == "trained" and k.startswith(prefix)]:
+        entry = kept.pop(old)
+        entry.test_acc = test_acc
+        entry.name = state.unique_name(
+            f"{run_name} ({DATASET_TITLES[entry.dataset]}, {test_acc:.2%})"
+        )
+        kept[entry.name] = entry
+        if st.session_state[state.CURRENT_MODEL] == old:
+            st.session_state[state.CURRENT_MODEL] = entry.name
 
 
 def status_line(current: ExperimentQueue) -> str:
