@@ -29,8 +29,8 @@ if dataset.name != "mnist":
     )
 
 parts.move_on(dataset)  # a run that ended since the last script run: keep it, start the next
-current = parts.queue()
-busy = current is not None and current.busy
+running = parts.active()
+busy = running is not None
 
 key = st.selectbox(
     _("Experiment"),
@@ -47,7 +47,7 @@ st.markdown(
 
 if busy:
     if st.button(_("Cancel the experiment"), icon="⏹️"):
-        parts.cancel(current, training.session_runs())
+        parts.cancel(running, training.session_runs())
         st.rerun()
 else:
     if training.session_runs().live is not None:
@@ -63,15 +63,16 @@ def follow_queue() -> None:
     if parts.move_on(dataset):
         st.rerun()
     view = training.live_run_view()
-    st.caption(parts.status_line(current))
+    st.caption(parts.status_line(running))
     if view is not None:
         st.progress(view.fraction_done)
 
 
-if current is not None and current.key == key:
-    if busy:
-        follow_queue()
-    else:
+if busy:
+    follow_queue()
+current = parts.queues().get(key)
+if current is not None:
+    if not current.busy:
         st.caption(parts.status_line(current))
     if current.results:
         st.subheader(_("What to look at"))

@@ -95,10 +95,14 @@ def _run_experiment(app, key):
     assert not app.exception
 
 
+def _wait_until_done(app, key):
+    rerun_until(app, lambda at: not at.session_state[state.EXPERIMENTS][key].busy, 120, key)
+
+
 def test_an_experiment_runs_its_runs_one_after_another(app, tiny_experiments):
     _run_experiment(app, "quick")
-    rerun_until(app, lambda at: not at.session_state[state.EXPERIMENT].busy, 120, "the runs")
-    queue = app.session_state[state.EXPERIMENT]
+    _wait_until_done(app, "quick")
+    queue = app.session_state[state.EXPERIMENTS]["quick"]
     configs = [run.config for run in experiment_catalog.BY_KEY["quick"].runs]
     assert [config for config, _ in tiny_experiments] == configs
     assert all(previous_ended for _, previous_ended in tiny_experiments)
@@ -113,7 +117,7 @@ def test_an_experiment_runs_its_runs_one_after_another(app, tiny_experiments):
 
 def test_a_validation_run_reports_the_test_set_as_test(app, tiny_experiments):
     _run_experiment(app, "held_out")
-    rerun_until(app, lambda at: not at.session_state[state.EXPERIMENT].busy, 120, "the run")
+    _wait_until_done(app, "held_out")
     record = app.session_state[state.RUNS][-1]
     data = load_dataset("mnist")
     model = session_run().model
@@ -145,7 +149,7 @@ def test_a_cancelled_experiment_stops_its_run_and_its_queue(app, tiny_experiment
     for _ in range(3):
         app.run()
     assert len(tiny_experiments) == 1
-    queue = app.session_state[state.EXPERIMENT]
+    queue = app.session_state[state.EXPERIMENTS]["slow"]
     assert queue.cancelled and not queue.busy
     assert "Cancelled after 0 of 2 runs." in " ".join(c.value for c in app.caption)
     assert [r.outcome for r in app.session_state[state.RUNS]] == ["stopped"]

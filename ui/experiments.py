@@ -134,21 +134,27 @@ def training_data(experiment: Experiment, dataset: Dataset) -> Dataset:
     return _validation_dataset(dataset.name, dataset) if experiment.validation else dataset
 
 
-def queue() -> ExperimentQueue | None:
-    return st.session_state[state.EXPERIMENT]
+def queues() -> dict[str, ExperimentQueue]:
+    """This session's last queue of each experiment, by key."""
+    return st.session_state[state.EXPERIMENTS]
+
+
+def active() -> ExperimentQueue | None:
+    """The queue with runs still to come or to finish (at most one: one training slot)."""
+    return next((q for q in queues().values() if q.busy), None)
 
 
 def begin(experiment: Experiment, dataset: Dataset) -> None:
     """A new queue for `experiment` and its first run (which ends the live run, keeping its
     record)."""
-    st.session_state[state.EXPERIMENT] = ExperimentQueue(experiment.key, dataset.name)
+    queues()[experiment.key] = ExperimentQueue(experiment.key, dataset.name)
     move_on(dataset)
 
 
 def move_on(dataset: Dataset) -> bool:
-    """advance() the session's queue with the app's runs; True when anything changed."""
-    current = queue()
-    if current is None or not current.busy:
+    """advance() the busy queue with the app's runs; True when anything changed."""
+    current = active()
+    if current is None:
         return False
     data = training_data(current.experiment, dataset)
 
