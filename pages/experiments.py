@@ -28,7 +28,10 @@ if dataset.name != "mnist":
         )
     )
 
-parts.move_on(dataset)  # a run that ended since the last script run: keep it, start the next
+# A run that ended since the last script run: keep its result, start the next, and draw the
+# sidebar again (a validation run's model is renamed when its result is kept).
+if parts.move_on(dataset):
+    st.rerun()
 running = parts.active()
 busy = running is not None
 

@@ -132,6 +132,7 @@ def test_a_validation_run_reports_the_test_set_as_test(app, tiny_experiments):
     entry = app.session_state[state.MODELS][current]
     assert entry.test_acc == pytest.approx(test_acc)
     assert current == entry.name == f"{record.name} (MNIST, {test_acc:.2%})"
+    assert app.sidebar.selectbox[1].value == current, "the sidebar shows the renamed model"
     assert [m.label for m in app.metric] == [
         "Chosen by validation accuracy",
         "Chosen by test accuracy",
