@@ -47,9 +47,12 @@ def test_the_confidence_page_shows_the_diagram_and_ece(app: Page, shoot):
     page = app
     open_from_sidebar(page, "Confidence", "confidence", "🎯 Confidence")
     wait_for_app_run(page)
-    expect(main(page).get_by_test_id("stMetric").first).to_contain_text("accuracy")
+    # The first visit computes the calibration (a few seconds on a busy machine).
+    expect(main(page).get_by_test_id("stMetric").first).to_contain_text("accuracy", timeout=60_000)
     ece = main(page).get_by_test_id("stMetric").filter(has_text="expected calibration error")
     expect(ece).to_contain_text(re.compile(r"\d+\.\d\d%"))
+    # Plotly draws three charts at once: on a busy machine the first may take a while.
+    expect(chart(page, "reliability").locator(".main-svg").first).to_be_visible(timeout=30_000)
     for key in ("reliability", "reliability_before", "reliability_after"):
         expect_chart_rendered(chart(page, key))
     expect_image_grid_shown(image_grid(page, "confident_mistakes"), 20)
