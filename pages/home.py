@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.i18n import _, percent
-from ui.nav import DRAW, EXPLORE, HOME, TRAIN, WEIGHTS
+from ui.nav import CONFIDENCE, DRAW, EXPERIMENTS, EXPLORE, HOME, TRAIN, WEIGHTS
 from ui.page import start_page
 from ui.state import current_model, display_model_name
 
@@ -26,11 +26,12 @@ if entry is not None and entry.test_acc is not None:
     )
 
 # Short link labels with the explanation underneath: long labels are cut off in a link.
-LINKED = (EXPLORE, TRAIN, WEIGHTS, DRAW)
-for column, page in zip(st.columns(len(LINKED)), LINKED, strict=True):
-    with column:
-        st.page_link(page.path, label=f"**{_(page.title)}**", icon=page.icon)
-        st.caption(_(page.blurb))
+# Two rows: the notebook's path, then what goes beyond it.
+for row in ((EXPLORE, TRAIN, WEIGHTS), (DRAW, CONFIDENCE, EXPERIMENTS)):
+    for column, page in zip(st.columns(len(row)), row, strict=True):
+        with column:
+            st.page_link(page.path, label=f"**{_(page.title)}**", icon=page.icon)
+            st.caption(_(page.blurb))
 
 st.subheader(_("The model and one training step"))
 # Comments above the lines, not beside them: a phone shows about 34 characters of code (17

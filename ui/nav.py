@@ -52,4 +52,18 @@ DRAW = PageInfo(
     "draw",
     N_("and see which inked pixels raise which score"),
 )
-PAGES = (HOME, EXPLORE, TRAIN, WEIGHTS, DRAW)
+CONFIDENCE = PageInfo(
+    "pages/calibration.py",
+    N_("Confidence"),
+    "🎯",
+    "confidence",
+    N_("is the model right as often as it says?"),
+)
+EXPERIMENTS = PageInfo(
+    "pages/experiments.py",
+    N_("Experiments"),
+    "🧪",
+    "experiments",
+    N_("ready-made runs that each change one setting"),
+)
+PAGES = (HOME, EXPLORE, TRAIN, WEIGHTS, DRAW, CONFIDENCE, EXPERIMENTS)

@@ -37,6 +37,11 @@ UPLOAD_ERROR = "upload_error"
 UPLOAD_GENERATION = "upload_generation"
 # The Train page's "Live view" toggle (a widget key: on, its default, whenever the page opens).
 LIVE_VIEW = "live_view"
+# The Experiments page's experiments: the last queue of runs of each, with their results, by key
+# (ui.experiments).
+EXPERIMENTS = "experiments"
+# The experiment picked on the Experiments page (a widget key).
+EXPERIMENT_CHOICE = "experiment_choice"
 
 # A model's name is also its key in MODELS: kept in English, translated where drawn
 # (display_model_name).
@@ -116,6 +121,7 @@ def init_state() -> None:
     st.session_state.setdefault(CANVAS_GENERATION, 0)
     st.session_state.setdefault(UPLOAD_ERROR, None)
     st.session_state.setdefault(UPLOAD_GENERATION, 0)
+    st.session_state.setdefault(EXPERIMENTS, {})
 
 
 def shipped_entry() -> ModelEntry | None:
