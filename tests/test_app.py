@@ -208,8 +208,8 @@ def test_a_drawn_digit_is_predicted_with_its_steps_shown(app, canvas):
     assert not app.exception
     assert "It's a **7**" in headline(app)
     steps = [h.proto.body for h in app.get("html") if 'class="digit-grid' in h.proto.body]
-    assert len(steps) == 1 and steps[0].count("<figure>") == 4, "canvas to 28x28 in 4 steps"
-    assert len(app.get("plotly_chart")) >= 4  # probabilities, 3 evidence maps, logit parts
+    assert len(steps) == 1 and steps[0].count("<figure>") == 5, "canvas to 28x28 in 5 steps"
+    assert len(app.get("plotly_chart")) >= 4  # 3 evidence maps, logit parts
 
 
 def test_a_test_image_by_index_is_scored_against_its_label(app):
