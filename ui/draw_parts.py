@@ -51,6 +51,7 @@ BARS_STYLE = """<style>
 .prob-bars .top .bar {background: #d62728;}
 .prob-bars .name {font-size: 14px; font-weight: 600;}
 .prob-bars .top .name {color: #d62728;}
+.st-key-draw_verdict {min-height: 5.5rem; justify-content: flex-end;}
 </style>"""
 
 

@@ -41,26 +41,31 @@ def show_verdict(answer: Answer, class_names, true_label: int | None, dot: bool)
         "picked": parts.named(class_names[answer.top]),
         "probability": parts.probability_text(answer.probs[answer.top]),
     }
-    if dot:
-        # The model has to pick a class for anything; a confident headline would mislead here.
-        st.warning(
-            _(
-                "That is a dot, not a digit: scaled up like a digit it becomes a round blob. The "
-                "model still scores it below (it says {name}), but draw a whole digit for a real "
-                "answer."
-            ).format(name=class_names[answer.top])
-        )
-    elif true_label is None:
-        st.markdown(_("### It's {picked} — probability {probability}").format(**facts))
-    elif answer.top == true_label:
-        st.markdown(_("### It's {picked} — probability {probability} (✅ right)").format(**facts))
-    else:
-        st.markdown(
-            _("### It's {picked} — probability {probability} (❌ the label says {label})").format(
-                label=class_names[true_label], **facts
+    with st.container(key="draw_verdict"):  # one height whatever it says: no jumps
+        if dot:
+            # The model has to pick a class for anything; a confident headline would mislead here.
+            st.warning(
+                _(
+                    "That is a dot, not a digit: scaled up like a digit it becomes a round blob. "
+                    "The model still scores it below (it says {name}), but draw a whole digit for "
+                    "a real answer."
+                ).format(name=class_names[answer.top])
             )
-        )
-    st.html(parts.probability_bars_html(answer.probs, class_names, answer.top))
+        elif true_label is None:
+            st.markdown(_("### It's {picked} — probability {probability}").format(**facts))
+        elif answer.top == true_label:
+            st.markdown(
+                _("### It's {picked} — probability {probability} (✅ right)").format(**facts)
+            )
+        else:
+            st.markdown(
+                _(
+                    "### It's {picked} — probability {probability} (❌ the label says {label})"
+                ).format(label=class_names[true_label], **facts)
+            )
+    st.container(key="probabilities").html(
+        parts.probability_bars_html(answer.probs, class_names, answer.top)
+    )
 
 
 def confidence_caption() -> None:
@@ -146,9 +151,11 @@ def drawing(entry: ModelEntry, class_names, mnist) -> None:
             dot = is_a_dot(steps, st.session_state.get(parts.BRUSH_KEY, parts.BRUSH_DEFAULT))
     with answer_box:
         if steps is None:
-            if not personal_set.show_note():
-                st.info(message)
-            st.html(parts.probability_bars_html(np.zeros(len(class_names)), class_names, None))
+            with st.container(key="draw_verdict"):
+                if not personal_set.show_note():
+                    st.info(message)
+            empty = parts.probability_bars_html(np.zeros(len(class_names)), class_names, None)
+            st.container(key="probabilities").html(empty)
         else:
             answer = read(entry, steps.centred)
             show_verdict(answer, class_names, None, dot)
