@@ -3,15 +3,19 @@ index, the preprocessing steps, and the headline's words."""
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from ui import links
+from ui.figures import DIVERGING
 from ui.i18n import N_, _, current_language, number, percent
-from ui.images import image_grid_html, png_data_uri
+from ui.images import GRID_STYLE, image_grid_html, png_data_uri
 from ui.page import with_article
 
 CANVAS_PX = 280
@@ -210,3 +214,39 @@ def preprocessing_grid(steps, normalised: bool, model_input: np.ndarray | None) 
             wrap_captions=True,
         )
     )
+
+
+# DIVERGING as (stop, RGB) arrays, for colouring pixels without a chart.
+_STOPS = np.array([stop for stop, _colour in DIVERGING], np.float32)
+_COLOURS = np.array(
+    [[int(c) for c in colour[4:-1].split(",")] for _stop, colour in DIVERGING], np.float32
+)
+
+
+def diverging_png_uri(values: np.ndarray, limit: float) -> str:
+    """(28, 28) values on the Weights page's diverging scale (blue -limit, white 0, red +limit)
+    as a PNG data URI: a picture, not a chart, so nothing to render but an image."""
+    position = np.clip(values / (2 * limit) + 0.5, 0, 1).ravel()
+    rgb = np.stack([np.interp(position, _STOPS, _COLOURS[:, c]) for c in range(3)], axis=1)
+    pixels = np.round(rgb).astype(np.uint8).reshape(*values.shape, 3)
+    out = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def evidence_maps_html(maps: list[np.ndarray], titles: list[str], limit: float) -> str:
+    """Maps (28, 28) side by side on one shared diverging scale, with its legend below."""
+    tiles = "".join(
+        f'<figure><img src="{diverging_png_uri(values, limit)}" alt="{html.escape(title)}" '
+        f'title="{html.escape(title)}"><figcaption>{html.escape(title)}</figcaption></figure>'
+        for values, title in zip(maps, titles, strict=True)
+    )
+    gradient = ", ".join(f"{colour} {stop * 100:.0f}%" for stop, colour in DIVERGING)
+    legend = (
+        f'<div style="display: flex; gap: 6px; align-items: center; font-size: 12px;">'
+        f'<span>−{limit:.2f}</span><div style="flex: 1; height: 10px; '
+        f'background: linear-gradient(to right, {gradient});"></div><span>+{limit:.2f}</span>'
+        f"</div>"
+    )
+    style = f"--tile: 96px; --cols: {len(maps)}"
+    return f'{GRID_STYLE}<div class="digit-grid" style="{style}">{tiles}</div>{legend}'

@@ -13,7 +13,6 @@ from core.preprocess import EmptyCanvasError, is_a_dot, preprocess_steps
 from ui import draw_parts as parts
 from ui import nudge_panel, personal_set, state
 from ui.charts import NO_TOOLBAR, logit_parts_figure
-from ui.figures import heatmap28
 from ui.i18n import _
 from ui.state import ModelEntry
 
@@ -195,17 +194,12 @@ def evidence(entry: ModelEntry, answer: Answer, class_names) -> None:
     contributions = answer.x.reshape(784, 1) * W  # (D, C): each pixel's part in each score
     ranked = np.argsort(answer.probs)[::-1][:3]
     shared_max = float(np.abs(contributions[:, ranked]).max()) or 1.0
-    for col, k in zip(st.columns(3), ranked, strict=True):
-        col.plotly_chart(
-            heatmap28(
-                contributions[:, k],
-                f"{class_names[k]}: {parts.probability_text(answer.probs[k])}",
-                diverging=True,
-                zmax=shared_max,
-            ),
-            key=f"evidence_{k}",
-            config=NO_TOOLBAR,
+    titles = [f"{class_names[k]}: {parts.probability_text(answer.probs[k])}" for k in ranked]
+    st.container(key="evidence_maps").html(
+        parts.evidence_maps_html(
+            [contributions[:, k].reshape(28, 28) for k in ranked], titles, shared_max
         )
+    )
     pixel_sum = contributions.sum(axis=0)
     st.plotly_chart(
         logit_parts_figure(pixel_sum, b, class_names), key="logit_parts", config=NO_TOOLBAR
