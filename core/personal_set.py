@@ -15,15 +15,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.datasets import Dataset
 from core.idx import IDXError, read_idx, write_idx
 
 __all__ = [
+    "DIGITS_SHARE",
+    "HOLD_OUT_EVERY",
     "IMAGES_NAME",
     "LABELS_NAME",
     "MAX_DIGITS",
     "PersonalSet",
     "PersonalSetError",
+    "held_out",
     "read_zip",
+    "with_digits",
     "write_zip",
 ]
 
@@ -137,3 +142,38 @@ def _member(archive: zipfile.ZipFile, name: str, max_bytes: int, max_digits: int
         return read_idx(raw, name=name, max_bytes=max_bytes)
     except IDXError as exc:
         raise PersonalSetError(str(exc)) from None
+
+
+# Fine-tuning on the visitor's digits keeps every HOLD_OUT_EVERY-th digit out, for an honest test.
+HOLD_OUT_EVERY = 5
+# The visitor's training digits are repeated until they make up about this share of the data:
+# a few dozen digits among 60,000 would otherwise weigh nothing.
+DIGITS_SHARE = 0.02
+
+
+def held_out(n_digits: int, n_trained_from: int) -> np.ndarray:
+    """(n_digits,) bool: the digits a fine-tuned model never saw. Of the first
+    ``n_trained_from`` digits (the set when training began) every HOLD_OUT_EVERY-th was kept
+    out; digits added later were never trained on."""
+    index = np.arange(n_digits)
+    return (index % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1) | (index >= n_trained_from)
+
+
+def with_digits(dataset: Dataset, digits: PersonalSet, share: float = DIGITS_SHARE) -> Dataset:
+    """``dataset`` with the digits not held out appended to its training images, repeated so
+    that they make up about ``share`` of them (at least once each). Test split, name and class
+    names unchanged. Raises PersonalSetError when no digit is left to train on."""
+    train = ~held_out(len(digits), len(digits))
+    if not train.any():
+        raise PersonalSetError(f"no digit to train on: the first {HOLD_OUT_EVERY - 1} are needed")
+    images = digits.images[train].reshape(-1, _IMAGE_BYTES)
+    repeats = max(1, round(share * len(dataset.train_labels) / len(images)))
+    return Dataset(
+        name=dataset.name,
+        train_images=np.concatenate([dataset.train_images, np.tile(images, (repeats, 1))]),
+        train_labels=np.concatenate([dataset.train_labels, np.tile(digits.labels[train], repeats)]),
+        test_images=dataset.test_images,
+        test_labels=dataset.test_labels,
+        class_names=dataset.class_names,
+        source=f"{dataset.source} + {int(train.sum())} own digits x {repeats}",
+    )

@@ -11,7 +11,7 @@ from core.model import SoftmaxRegression
 from core.nudge import flip_eps
 from core.personal_set import PersonalSet, read_zip, write_zip
 from core.preprocess import digit_to_canvas
-from tests.apptest_helpers import headline
+from tests.apptest_helpers import headline, wait_for_runs
 from ui import draw_parts, state
 from ui.draw_parts import probability_bars_html, probability_text
 from ui.loaders import shipped_model
@@ -215,3 +215,20 @@ def seven_input(mnist) -> np.ndarray:
     from core.preprocess import canvas_to_mnist
 
     return canvas_to_mnist(seven(mnist)).reshape(1, 784)
+
+
+def test_training_on_mnist_plus_your_digits_compares_before_and_after_on_held_out_ones(app, mnist):
+    app.switch_page(DRAW).run()
+    app.session_state[state.PERSONAL_SET] = set_of(mnist.test_images[:12], mnist.test_labels[:12])
+    app.session_state[state.TRAIN_FORM] = {**state.default_train_form(), "epochs": 1}
+    app.run()
+    app.button(key="fine_tune_start").click().run()
+    assert not app.exception
+    assert app.session_state[state.FINE_TUNE]["run"] == "Run 1"
+    wait_for_runs(app, 1, timeout=180)
+    app.run()
+    said = " ".join(m.value for m in app.markdown)
+    # Of the 12 digits the set had when training began, every fifth (4 and 9) was kept out.
+    assert "On the 2 digits of yours that the run never saw: Shipped default" in said
+    record = app.session_state[state.RUNS][0]
+    assert record.name == "Run 1" and record.dataset == "mnist"

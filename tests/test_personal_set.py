@@ -18,7 +18,9 @@ from core.personal_set import (
     MAX_DIGITS,
     PersonalSet,
     PersonalSetError,
+    held_out,
     read_zip,
+    with_digits,
     write_zip,
 )
 
@@ -110,3 +112,25 @@ def test_a_member_bigger_than_the_limit_is_refused_before_it_is_inflated():
     assert len(data) < 10_000
     with pytest.raises(PersonalSetError, match="at most 1,000 digits"):
         read_zip(data)
+
+
+def test_every_fifth_digit_and_later_ones_are_held_out():
+    assert held_out(12, 10).tolist() == [False] * 4 + [True] + [False] * 4 + [True] * 3
+
+
+def test_fine_tuning_data_appends_the_digits_not_held_out_repeated_to_their_share(mnist):
+    images = np.arange(10 * 784, dtype=np.uint64).reshape(10, 28, 28).astype(np.uint8)
+    digits = PersonalSet(images, np.arange(10, dtype=np.uint8))
+    mixed = with_digits(mnist, digits)
+    trained = [0, 1, 2, 3, 5, 6, 7, 8]  # 4 and 9 are held out
+    repeats = round(0.02 * 60_000 / 8)
+    assert len(mixed.train_labels) == 60_000 + 8 * repeats
+    np.testing.assert_array_equal(mixed.train_images[:60_000], mnist.train_images)
+    extra = mixed.train_labels[60_000:]
+    assert sorted(set(extra.tolist())) == trained and (extra == 0).sum() == repeats
+    np.testing.assert_array_equal(mixed.train_images[60_000], images[0].reshape(784))
+    assert mixed.test_images is mnist.test_images or np.array_equal(
+        mixed.test_images, mnist.test_images
+    )
+    with pytest.raises(PersonalSetError, match="no digit to train on"):
+        with_digits(mnist, PersonalSet(images[:0], np.zeros(0, np.uint8)))

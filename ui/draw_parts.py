@@ -249,4 +249,9 @@ def evidence_maps_html(maps: list[np.ndarray], titles: list[str], limit: float) 
         f"</div>"
     )
     style = f"--tile: 96px; --cols: {len(maps)}"
-    return f'{GRID_STYLE}<div class="digit-grid" style="{style}">{tiles}</div>{legend}'
+    # Framed, so the white (zero) border of a map is told from the page; at most 720 px wide.
+    return (
+        f"{GRID_STYLE}<style>.evidence img {{outline: 1px solid #bbb;}}</style>"
+        f'<div class="evidence" style="max-width: 720px"><div class="digit-grid" '
+        f'style="{style}">{tiles}</div>{legend}</div>'
+    )

@@ -44,6 +44,9 @@ PERSONAL_SET_NOTE = "personal_set_note"
 PERSONAL_UPLOAD_GENERATION = "personal_upload_generation"
 # Why the last personal-set upload failed (core.personal_set's words), None after a good one.
 PERSONAL_UPLOAD_ERROR = "personal_upload_error"
+# The last "train on MNIST plus my digits" run: {"run": its name, "before": the model current
+# when it began, "trained_from": how many digits the set had then}, or None.
+FINE_TUNE = "fine_tune"
 # MNIST test accuracy of models that do not carry one, by id(model), measured once a session.
 MNIST_ACC_CACHE = "mnist_acc_cache"
 # The Draw page's "Normalise the stroke width" toggle (a widget key; on unless turned off).
@@ -134,6 +137,7 @@ def init_state() -> None:
     st.session_state.setdefault(PERSONAL_UPLOAD_GENERATION, 0)
     st.session_state.setdefault(PERSONAL_UPLOAD_ERROR, None)
     st.session_state.setdefault(MNIST_ACC_CACHE, {})
+    st.session_state.setdefault(FINE_TUNE, None)
     st.session_state.setdefault(NORMALISE_STROKE, True)
 
 
