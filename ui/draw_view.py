@@ -159,8 +159,7 @@ def drawing(entry: ModelEntry, class_names, mnist) -> None:
             answer = read(entry, steps.centred)
             show_verdict(answer, class_names, None, dot)
     if steps is None:
-        with st.container():
-            personal_set.panel(class_names, mnist)
+        personal_set.panel(class_names, mnist)
         return
     with left:
         if not dot:

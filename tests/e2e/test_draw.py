@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e.helpers import (
+    PREDICTION_TIMEOUT,
     Stroke,
     canvas,
     draw_with_mouse,
@@ -99,7 +100,7 @@ def test_clearing_the_canvas_brings_the_hint_back(draw_page: Page):
     draw_with_mouse(page, DIGITS["one"][1])
     expect_prediction(page, "1")
     page.get_by_role("button", name="🧹 Clear the canvas").click()
-    expect(page.get_by_text(HINT)).to_be_visible()
+    expect(page.get_by_text(HINT)).to_be_visible(timeout=PREDICTION_TIMEOUT)
     expect(headline(page)).to_have_count(0)
     expect(image_grid(page, "preprocessing_steps")).to_have_count(0)
     expect(canvas(page)).to_be_visible()
@@ -170,8 +171,11 @@ def test_a_labelled_drawing_joins_the_grid_of_your_own_test_set(draw_page: Page,
     expect(grid).to_have_count(1)
     expect(grid.first.locator("figcaption")).to_have_text("✅ 7→7")
     expect(page.get_by_text("Accuracy on your 1 digit")).to_be_visible()
-    # The canvas is clean for the next digit, and the next one joins too.
+    # The canvas is clean for the next digit (a new one, key canvas_1), and the next one joins too.
     expect(headline(page)).to_have_count(0)
+    expect(page.locator(".st-key-canvas_1 canvas.upper-canvas")).to_be_visible()
+    wait_for_app_run(page)
+    page.wait_for_timeout(1000)  # the new canvas takes its events once its script has loaded
     draw_with_mouse(page, DIGITS["one"][1])
     expect_prediction(page, "1")
     page.locator(".st-key-label_as_1 button").click()
