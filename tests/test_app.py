@@ -207,9 +207,11 @@ def test_a_drawn_digit_is_predicted_with_its_steps_shown(app, canvas):
     app.switch_page("pages/draw.py").run()
     assert not app.exception
     assert "It's a **7**" in headline(app)
-    steps = [h.proto.body for h in app.get("html") if 'class="digit-grid' in h.proto.body]
-    assert len(steps) == 1 and steps[0].count("<figure>") == 4, "canvas to 28x28 in 4 steps"
-    assert len(app.get("plotly_chart")) >= 4  # probabilities, 3 evidence maps, logit parts
+    steps = [h.proto.body for h in app.get("html") if 'class="digit-grid wrapped' in h.proto.body]
+    assert len(steps) == 1 and steps[0].count("<figure>") == 5, "canvas to 28x28 in 5 steps"
+    evidence = [h.proto.body for h in app.get("html") if "linear-gradient" in h.proto.body]
+    assert len(evidence) == 1 and evidence[0].count("<figure>") == 3, "top 3 evidence maps"
+    assert app.get("plotly_chart")  # how pixels and bias make each logit
 
 
 def test_a_test_image_by_index_is_scored_against_its_label(app):

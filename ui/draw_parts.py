@@ -3,12 +3,19 @@ index, the preprocessing steps, and the headline's words."""
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from ui import links
+from ui.figures import DIVERGING
 from ui.i18n import N_, _, current_language, number, percent
-from ui.images import image_grid_html, png_data_uri
+from ui.images import GRID_STYLE, image_grid_html, png_data_uri
 from ui.page import with_article
 
 CANVAS_PX = 280
@@ -17,6 +24,7 @@ SOURCE_DRAW, SOURCE_TEST = N_("Draw it myself"), N_("A test image by index")
 SPLITS = {"test": N_("Test set"), "train": N_("Training set")}
 # Widget keys (the link parameters ?index= and ?split= fill them).
 SOURCE_KEY, SPLIT_KEY, INDEX_KEY = "draw_source", "draw_split", "draw_test_index"
+BRUSH_KEY, BRUSH_DEFAULT = "draw_brush", 20
 # core.preprocess's EmptyCanvasError texts, as the page says them.
 EMPTY_CANVAS = {
     "the canvas is empty: draw a digit": N_("✍️ the canvas is empty: draw a digit"),
@@ -28,9 +36,44 @@ EMPTY_CANVAS = {
 }
 
 
-def headline_percent(p: float) -> str:
-    """A probability for the headline; never a rounded-up '100.0%'."""
-    return ">" + percent(0.999, 1) if p > 0.999 else percent(p, 1)
+def probability_text(p: float) -> str:
+    """A probability as the Draw page writes it everywhere (headline and bars): one decimal, but
+    never a rounded '100.0%' or '0.0%' that a softmax never means: '>99.9%', '<0.1%'."""
+    if p >= 0.9995:
+        return ">" + percent(0.999, 1)
+    if p < 0.0005:
+        return "<" + percent(0.001, 1)
+    return percent(p, 1)
+
+
+BAR_PX = 56  # the tallest bar (probability 1)
+BARS_STYLE = """<style>
+.prob-bars {display: flex; gap: 2px; align-items: flex-end; height: 96px; margin: 0;}
+.prob-bars figure {flex: 1; margin: 0; min-width: 0; text-align: center; font-size: 10px;
+  line-height: 1.2; display: flex; flex-direction: column; justify-content: flex-end;}
+.prob-bars .bar {background: #1f77b4; margin: 1px 3px 2px; min-height: 1px;}
+.prob-bars .top .bar {background: #d62728;}
+.prob-bars .name {font-size: 14px; font-weight: 600;}
+.prob-bars .top .name {color: #d62728;}
+.st-key-draw_verdict {min-height: 5.5rem; justify-content: flex-end;}
+</style>"""
+
+
+def probability_bars_html(probs: np.ndarray, class_names, top: int | None) -> str:
+    """Ten small bars (an HTML picture, no chart to render) with their probability above each:
+    the same numbers as the headline, by the same rule (``probability_text``). ``top`` is drawn
+    in red; None (nothing drawn yet) draws every bar empty and no numbers."""
+    bars = []
+    for k, p in enumerate(probs):
+        text = probability_text(float(p)) if top is not None else "&nbsp;"
+        name = html.escape(str(class_names[k]))
+        tip = html.escape(f"{class_names[k]}: {text}", quote=True) if top is not None else name
+        bars.append(
+            f'<figure class="{"top" if k == top else ""}" title="{tip}"><span>{text}</span>'
+            f'<div class="bar" style="height: {round(float(p) * BAR_PX)}px"></div>'
+            f'<span class="name">{name}</span></figure>'
+        )
+    return f'{BARS_STYLE}<div class="prob-bars">{"".join(bars)}</div>'
 
 
 def named(name: str) -> str:
@@ -67,16 +110,34 @@ def apply_link(mnist) -> None:
         st.session_state[SPLIT_KEY] = "test"
     linked_split = links.bind_to_widget("split", links.choice(*SPLITS), SPLIT_KEY)
     n_images = len(split_labels[st.session_state[SPLIT_KEY]])
-    if st.session_state.get(INDEX_KEY, 0) >= n_images:  # an index of the bigger split
-        st.session_state[INDEX_KEY] = n_images - 1
+    if linked_split is not None:
+        keep_index_within(n_images)
     linked_index = links.bind_to_widget("index", links.integer(0, n_images - 1), INDEX_KEY)
     if linked_split is not None or linked_index is not None:
         st.session_state[SOURCE_KEY] = SOURCE_TEST
 
 
-def image_by_index(mnist, class_names) -> tuple[str, int, np.ndarray, int]:
-    """The split and index pickers and the image they pick, shown with its label; returns
-    (split, index, image (28, 28) in [0, 1], label)."""
+def keep_index_within(n_images: int) -> None:
+    """After a switch of split, an index of the bigger split becomes the last of the smaller."""
+    if st.session_state.get(INDEX_KEY, 0) >= n_images:
+        st.session_state[INDEX_KEY] = n_images - 1
+
+
+@dataclass
+class PickedImage:
+    """A test (or training) image picked by index: image (28, 28) in [0, 1] and its label, both
+    None when the index is outside the split."""
+
+    split: str
+    index: int
+    image: np.ndarray | None
+    label: int | None
+
+
+def image_by_index(mnist, class_names) -> PickedImage:
+    """The split and index pickers and the image they pick, shown with its label. An index
+    outside the split gets the page's own message (the input has no bounds of its own, so
+    Streamlit never answers with its message)."""
     split_images = {"test": mnist.test_images, "train": mnist.train_images}
     split_labels = {"test": mnist.test_labels, "train": mnist.train_labels}
     split = st.radio(
@@ -86,60 +147,111 @@ def image_by_index(mnist, class_names) -> tuple[str, int, np.ndarray, int]:
         horizontal=True,
         label_visibility="collapsed",
         key=SPLIT_KEY,
+        on_change=lambda: keep_index_within(len(split_labels[st.session_state[SPLIT_KEY]])),
     )
     n_images = len(split_labels[split])
-    if st.session_state.get(INDEX_KEY, 0) >= n_images:  # the visitor switched to test
-        st.session_state[INDEX_KEY] = n_images - 1
     if split == "test":
         label = _("Test image index")
         where = _("Any of the {count} MNIST test digits, to compare with your drawings.")
     else:
         label = _("Training image index")
         where = _("Any of the {count} MNIST training digits, to compare with your drawings.")
-    index = st.number_input(
-        label,
-        0,
-        n_images - 1,
-        step=1,
-        help=where.format(count=number(n_images)),
-        key=INDEX_KEY,
+    index = int(
+        st.number_input(label, step=1, help=where.format(count=number(n_images)), key=INDEX_KEY)
     )
-    image = split_images[split][int(index)].reshape(28, 28).astype(np.float32) / 255.0
-    true_label = int(split_labels[split][int(index)])
+    if not 0 <= index < n_images:
+        st.warning(
+            _("There is no image #{index} here: pick one from 0 to {last}.").format(
+                index=index, last=number(n_images - 1)
+            )
+        )
+        return PickedImage(split, index, None, None)
+    image = split_images[split][index].reshape(28, 28).astype(np.float32) / 255.0
+    true_label = int(split_labels[split][index])
     if split == "test":
         caption = _("Test image #{index}, labelled {label}")
     else:
         caption = _("Training image #{index}, labelled {label}")
     caption = caption.format(index=index, label=class_names[true_label])
     st.image(png_data_uri(tile(image, 252)), caption=caption)
-    return split, int(index), image, true_label
+    return PickedImage(split, index, image, true_label)
 
 
-def preprocessing_grid(steps) -> None:
-    """The four pictures from canvas to MNIST digit, in one grid."""
+def preprocessing_grid(steps, normalised: bool, model_input: np.ndarray | None) -> None:
+    """The pictures from canvas to MNIST digit in one grid: canvas, crop, the stroke width step
+    (with the widths it measured), the 20 px box, the centred 28x28, and the deskewed input
+    when the model expects one (``model_input``, else None)."""
 
     def size(picture: np.ndarray) -> dict[str, int]:
         return {"width": picture.shape[1], "height": picture.shape[0]}
 
+    widths = {
+        "before": percent(steps.stroke_width_before, 0),
+        "after": percent(steps.stroke_width_after, 0),
+    }
+    if not normalised:
+        stroke = _("stroke width step off (stroke {before} of the size)").format(**widths)
+    elif steps.stroke_radius == 0:
+        stroke = _("stroke {before} of the size: MNIST-like, kept").format(**widths)
+    else:
+        stroke = _("stroke {before} → {after} of the size").format(**widths)
     shown = [
         (steps.gray, _("canvas {width}×{height}").format(**size(steps.gray))),
-        (
-            steps.cropped,
-            _("cropped to the ink, {width}×{height}").format(**size(steps.cropped)),
-        ),
-        (
-            steps.resized,
-            _("longer side to 20 px: {width}×{height}").format(**size(steps.resized)),
-        ),
+        (steps.cropped, _("cropped to the ink, {width}×{height}").format(**size(steps.cropped))),
+        (steps.stroke_normalised, stroke),
+        (steps.resized, _("longer side to 20 px: {width}×{height}").format(**size(steps.resized))),
         (steps.centred, _("28×28, centre of mass in the middle")),
     ]
-    # One grid, four a row on any screen (columns would stack them full width on a phone).
+    if model_input is not None:
+        shown.append((model_input, _("deskewed, as this model was trained")))
+    # One grid, all steps in a row on any screen (columns would stack them full width on a phone).
     st.container(key="preprocessing_steps").html(
         image_grid_html(
             np.stack([tile(picture) for picture, _caption in shown]),
             [caption for _picture, caption in shown],
-            tile_px=72,
-            max_cols=4,
+            tile_px=52,
+            max_cols=len(shown),
             wrap_captions=True,
         )
+    )
+
+
+# DIVERGING as (stop, RGB) arrays, for colouring pixels without a chart.
+_STOPS = np.array([stop for stop, _colour in DIVERGING], np.float32)
+_COLOURS = np.array(
+    [[int(c) for c in colour[4:-1].split(",")] for _stop, colour in DIVERGING], np.float32
+)
+
+
+def diverging_png_uri(values: np.ndarray, limit: float) -> str:
+    """(28, 28) values on the Weights page's diverging scale (blue -limit, white 0, red +limit)
+    as a PNG data URI: a picture, not a chart, so nothing to render but an image."""
+    position = np.clip(values / (2 * limit) + 0.5, 0, 1).ravel()
+    rgb = np.stack([np.interp(position, _STOPS, _COLOURS[:, c]) for c in range(3)], axis=1)
+    pixels = np.round(rgb).astype(np.uint8).reshape(*values.shape, 3)
+    out = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def evidence_maps_html(maps: list[np.ndarray], titles: list[str], limit: float) -> str:
+    """Maps (28, 28) side by side on one shared diverging scale, with its legend below."""
+    tiles = "".join(
+        f'<figure><img src="{diverging_png_uri(values, limit)}" alt="{html.escape(title)}" '
+        f'title="{html.escape(title)}"><figcaption>{html.escape(title)}</figcaption></figure>'
+        for values, title in zip(maps, titles, strict=True)
+    )
+    gradient = ", ".join(f"{colour} {stop * 100:.0f}%" for stop, colour in DIVERGING)
+    legend = (
+        f'<div style="display: flex; gap: 6px; align-items: center; font-size: 12px;">'
+        f'<span>−{limit:.2f}</span><div style="flex: 1; height: 10px; '
+        f'background: linear-gradient(to right, {gradient});"></div><span>+{limit:.2f}</span>'
+        f"</div>"
+    )
+    style = f"--tile: 96px; --cols: {len(maps)}"
+    # Framed, so the white (zero) border of a map is told from the page; at most 720 px wide.
+    return (
+        f"{GRID_STYLE}<style>.evidence img {{outline: 1px solid #bbb;}}</style>"
+        f'<div class="evidence" style="max-width: 720px"><div class="digit-grid" '
+        f'style="{style}">{tiles}</div>{legend}</div>'
     )

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.datasets import CLASS_NAMES
 from core.model import SoftmaxRegression
+from core.personal_set import PersonalSet
 from core.train import RunStatus, TrainConfig
 from ui.i18n import N_, _
 from ui.loaders import shipped_model
@@ -35,6 +36,21 @@ CANVAS_GENERATION = "canvas_generation"
 UPLOAD_ERROR = "upload_error"
 # Bumped after each uploaded file, so the uploader starts empty again.
 UPLOAD_GENERATION = "upload_generation"
+# The visitor's own labelled drawings (core.personal_set.PersonalSet), their test set.
+PERSONAL_SET = "personal_set"
+# The Draw page's note after a drawing was labelled or a set uploaded ((kind, facts) or None).
+PERSONAL_SET_NOTE = "personal_set_note"
+# Bumped after each uploaded personal set, so its uploader starts empty again.
+PERSONAL_UPLOAD_GENERATION = "personal_upload_generation"
+# Why the last personal-set upload failed (core.personal_set's words), None after a good one.
+PERSONAL_UPLOAD_ERROR = "personal_upload_error"
+# The last "train on MNIST plus my digits" run: {"run": its name, "before": the model current
+# when it began, "trained_from": how many digits the set had then}, or None.
+FINE_TUNE = "fine_tune"
+# MNIST test accuracy of models that do not carry one, by id(model), measured once a session.
+MNIST_ACC_CACHE = "mnist_acc_cache"
+# The Draw page's "Normalise the stroke width" toggle (a widget key; on unless turned off).
+NORMALISE_STROKE = "draw_normalise_stroke"
 # The Train page's "Live view" toggle (a widget key: on, its default, whenever the page opens).
 LIVE_VIEW = "live_view"
 # The Experiments page's experiments: the last queue of runs of each, with their results, by key
@@ -122,6 +138,13 @@ def init_state() -> None:
     st.session_state.setdefault(UPLOAD_ERROR, None)
     st.session_state.setdefault(UPLOAD_GENERATION, 0)
     st.session_state.setdefault(EXPERIMENTS, {})
+    st.session_state.setdefault(PERSONAL_SET, PersonalSet.empty())
+    st.session_state.setdefault(PERSONAL_SET_NOTE, None)
+    st.session_state.setdefault(PERSONAL_UPLOAD_GENERATION, 0)
+    st.session_state.setdefault(PERSONAL_UPLOAD_ERROR, None)
+    st.session_state.setdefault(MNIST_ACC_CACHE, {})
+    st.session_state.setdefault(FINE_TUNE, None)
+    st.session_state.setdefault(NORMALISE_STROKE, True)
 
 
 def shipped_entry() -> ModelEntry | None:

@@ -177,13 +177,13 @@ def expect_prediction(page: Page, digit: str) -> None:
 
 
 def expect_preprocessing_steps(page: Page) -> None:
-    """Four pictures from canvas to MNIST digit, each with its caption, in one row."""
+    """Five pictures from canvas to MNIST digit, each with its caption, in one row."""
     steps = image_grid(page, "preprocessing_steps")
-    expect(steps).to_have_count(4)
-    for i, start in enumerate(["canvas", "cropped", "longer side to 20 px", "28×28"]):
+    expect(steps).to_have_count(5)
+    for i, start in enumerate(["canvas", "cropped", "stroke", "longer side to 20 px", "28×28"]):
         expect(steps.nth(i).locator("figcaption")).to_contain_text(start)
         expect(steps.nth(i).locator("img")).to_be_visible()
-    assert tiles_in_first_row(steps) == 4
+    assert tiles_in_first_row(steps) == 5
 
 
 def current_model(page: Page) -> Locator:
