@@ -36,7 +36,7 @@ def test_a_key_rounds_l2_so_the_forms_numbers_agree():
 
 
 @pytest.mark.parametrize("l2", [0.0, 1e-4])
-@pytest.mark.parametrize("deskew", [False])
+@pytest.mark.parametrize("deskew", [False, True])
 def test_the_notebooks_settings_are_shipped_and_agree_with_their_key(l2, deskew):
     key = opt.OptimumKey.of("mnist", l2, deskew)
     optimum = opt.load_shipped(key)

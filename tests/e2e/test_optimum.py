@@ -67,7 +67,7 @@ def test_weights_on_a_phone_has_readable_templates(browser: Browser, app_url: st
         page.goto(f"{app_url}/weights")
         wait_for_app_run(page)
         tiles = page.locator(".st-key-weights_templates .digit-grid figure")
-        expect(tiles).to_have_count(10)
+        expect(tiles).to_have_count(10, timeout=60_000)  # a first visit loads the dataset
         boxes = tiles.evaluate_all(
             "figs => figs.map(f => { const i = f.querySelector('img').getBoundingClientRect();"
             " const c = f.querySelector('figcaption').getBoundingClientRect();"
