@@ -32,6 +32,7 @@ SETTING_COLUMNS = {
     "l2": N_("L2"),
     "seed": N_("seed"),
     "optimizer": N_("update rule"),
+    "momentum": N_("momentum"),
     "schedule": N_("schedule"),
     "deskew": N_("deskewed"),
 }
