@@ -187,14 +187,6 @@ def test_bias_figure_colours_by_sign():
         charts.bias_figure(b[:9], DIGITS)
 
 
-def test_a_picked_confusion_cell_is_outlined_in_the_figure_itself():
-    cm = np.arange(100).reshape(10, 10)
-    assert not figures.confusion_figure(cm, DIGITS).layout.shapes
-    (frame,) = figures.confusion_figure(cm, DIGITS, selected=(4, 9)).layout.shapes
-    # x is the predicted class, y the true one: the frame encloses cell (true 4, predicted 9).
-    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (8.5, 9.5, 3.5, 4.5)
-
-
 def test_diverging_colours_are_white_at_zero_and_saturate_beyond_the_limit():
     rgb = figures.diverging_rgb(np.array([-5.0, -1.0, 0.0, 1.0, 5.0]), limit=1.0)
     assert rgb.dtype == np.uint8 and rgb.shape == (5, 3)

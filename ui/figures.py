@@ -240,20 +240,15 @@ def _confusion_hover() -> str:
     )
 
 
-def confusion_figure(
-    cm: np.ndarray,
-    class_names: Sequence[str],
-    *,
-    height: int = 520,
-    selected: tuple[int, int] | None = None,
-) -> go.Figure:
+def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int = 520) -> go.Figure:
     """Annotated confusion matrix: rows true class, columns predicted, cells show counts.
 
     Colour is log(1 + count) so the few mistakes stay visible beside the big diagonal. Heatmap
     traces are not selectable in Streamlit, so an invisible scatter of cell centres (trace 1)
     carries the hover and the click: a selected point has x = predicted index, y = true index
-    (see `confusion_cell_from_selection`). `selected` (true, predicted): the cell picked last,
-    outlined in the figure itself, so it stays marked when the page is drawn again.
+    (see `confusion_cell_from_selection`). The picked cell stays framed in orange (the
+    scatter's selected style) because the figure is the same in the next script run: a figure
+    that changed would make Streamlit drop the selection.
     """
     cm = np.asarray(cm)
     n = len(class_names)
@@ -277,7 +272,6 @@ def confusion_figure(
     )
     cells = _cell_markers(cm, names, share)
     fig = go.Figure([heat, cells])
-    _outline_cell(fig, selected)
     axis = dict(tickmode="array", tickvals=idx, ticktext=names, showgrid=False, zeroline=False)
     fig.update_xaxes(
         **axis, title=_("predicted"), side="top", range=[-0.5, n - 0.5], constrain="domain"
@@ -322,20 +316,6 @@ def _cell_markers(cm: np.ndarray, names: list[str], share: np.ndarray) -> go.Sca
         showlegend=False,
     )
     return cells
-
-
-def _outline_cell(fig: go.Figure, cell: tuple[int, int] | None) -> None:
-    """An orange frame around the (true, predicted) cell, if any."""
-    if cell is not None:
-        true_k, pred_k = cell
-        fig.add_shape(
-            type="rect",
-            x0=pred_k - 0.5,
-            x1=pred_k + 0.5,
-            y0=true_k - 0.5,
-            y1=true_k + 0.5,
-            line=dict(color="#ff7f0e", width=3),
-        )
 
 
 def confusion_cell_from_selection(selection) -> tuple[int, int] | None:

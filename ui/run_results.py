@@ -173,9 +173,7 @@ def show_confusion(entry: ModelEntry, dataset: Dataset) -> None:
     left, right = st.columns([3, 2])
     with left:
         picked = st.plotly_chart(
-            confusion_figure(
-                cm, names, selected=confusion_cell_from_selection(st.session_state.get("confusion"))
-            ),
+            confusion_figure(cm, names),
             key="confusion",
             on_select="rerun",
             selection_mode="points",

@@ -79,3 +79,28 @@ def test_weights_on_a_phone_has_readable_templates(browser: Browser, app_url: st
         shoot(page, "weights_phone")
     finally:
         context.close()
+
+
+def test_a_clicked_confusion_cell_stays_outlined_with_its_images(app: Page):
+    page = app
+    open_from_sidebar(page, "Train", "train", "🏋️ Train")
+    wait_for_app_run(page)
+    matrix = chart(page, "confusion")
+    # A first visit scores the 10,000 test images: give a busy machine time.
+    expect(matrix.locator(".main-svg").first).to_be_visible(timeout=60_000)
+    cells = matrix.locator(".nsewdrag").first
+    cells.scroll_into_view_if_needed()
+    box = cells.bounding_box()
+    # The cell in row "true 4", column "predicted 9" of the 10 x 10 matrix.
+    page.mouse.click(box["x"] + box["width"] * 9.5 / 10, box["y"] + box["height"] * 4.5 / 10)
+    heading = page.get_by_text(re.compile(r"^\d+ test images of 4 predicted as 9"))
+    expect(heading).to_be_visible(timeout=30_000)
+    wait_for_app_run(page)
+    page.wait_for_timeout(1000)  # a redraw that dropped the selection would have happened now
+    expect(heading).to_be_visible()
+    # The cells' markers are invisible except the selected one: its orange frame stays drawn.
+    opacities = matrix.locator(".scatterlayer .point").evaluate_all(
+        "points => points.map(p => getComputedStyle(p).opacity)"
+    )
+    assert len(opacities) == 100 and [o for o in opacities if o != "0"] == ["1"], opacities
+    expect_no_exception(page)
