@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.model import SoftmaxRegression
+from core.train import TrainConfig
 from tests.apptest_helpers import wait_until
 from ui import optimum as opt
 from ui.charts import epoch_metric_figure, step_loss_figure
@@ -132,3 +133,19 @@ def test_the_store_refuses_more_than_its_pending_limit_and_keeps_a_failure(tmp_p
     wait_until(lambda: all(job.error for job in jobs[: opt.MAX_PENDING]), what="failures")
     store.forget_failed(keys[0])
     assert store.job(keys[0]) is None and store.job(keys[1]).error == "no data"
+
+
+def test_the_note_under_the_charts_says_how_far_a_computation_is(tmp_path, monkeypatch):
+    store = opt.OptimumStore(FairScheduler(capacity=1), shipped_dir=tmp_path)
+    key = opt.OptimumKey.of("mnist", 0.01)
+    job = opt.Job(key, FakeDataset(), passes=42)
+    store._jobs[key] = job  # under way, as the worker would have it
+    monkeypatch.setattr(opt, "optimum_store", lambda: store)
+    note = opt.optimum_note("mnist", {"l2": 0.01, "deskew": False})
+    assert note.startswith("⏳ Computing") and "pass 42" in note and "L2 = 0.01" in note
+    job.error = "out of memory"
+    assert "failed: out of memory" in opt.optimum_note("mnist", {"l2": 0.01})
+    assert store.job(key) is None  # forgotten, so the next look starts it again
+    store._ready[key] = fake_optimum(key)
+    ready = opt.optimum_note("mnist", TrainConfig(l2=0.01))
+    assert ready.startswith("Dashed lines: the best any softmax regression with L2 = 0.01")

@@ -88,18 +88,21 @@ def option_inputs(form: dict) -> dict:
     for field in OPTION_FIELDS:
         st.session_state.setdefault(_key(field), form.get(field, getattr(TrainConfig, field)))
     first, second, third = st.columns(3)
+    # Translated in this run: Streamlit may format an option after the run, outside the session.
+    optimizer_names = {name: _(text) for name, text in OPTIMIZER_NAMES.items()}
+    schedule_names = {name: _(text) for name, text in SCHEDULE_NAMES.items()}
     values = {
         "optimizer": first.selectbox(
             _("Update rule"),
             OPTIMIZERS,
-            format_func=lambda name: _(OPTIMIZER_NAMES[name]),
+            format_func=optimizer_names.get,
             help=_(OPTIMIZER_HELP).format(**_measured()),
             key=_key("optimizer"),
         ),
         "schedule": second.selectbox(
             _("Learning-rate schedule"),
             SCHEDULES,
-            format_func=lambda name: _(SCHEDULE_NAMES[name]),
+            format_func=schedule_names.get,
             help=_(SCHEDULE_HELP).format(**_measured()),
             key=_key("schedule"),
         ),
