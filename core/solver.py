@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -171,6 +172,7 @@ def solve_lbfgs(
     gtol: float = DEFAULT_GTOL,
     classes: tuple[str, ...] | None = None,
     source: str = "",
+    on_pass: Callable[[int], None] | None = None,
 ) -> tuple[SoftmaxRegression, SolverResult]:
     """Minimise f(W, b) (module docstring) from W = 0, b = 0 with L-BFGS-B.
 
@@ -179,7 +181,8 @@ def solve_lbfgs(
     |entry| of the gradient is <= ``gtol`` (converged) or after ``max_iter`` iterations.
     Returns the model (W (D, C), b (C,) float32; config: the solver's settings; metrics: the
     train/test loss and accuracy of the float32 weights and the SolverResult's fields) and the
-    SolverResult."""
+    SolverResult. ``on_pass(passes_done)`` is called before each pass over the data (progress,
+    or waiting for a turn at the CPU)."""
     from scipy.optimize import minimize  # the solver's one SciPy function
 
     rescan_blas_libraries()  # so that one_blas_thread limits SciPy's own OpenBLAS too
@@ -194,6 +197,8 @@ def solve_lbfgs(
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         nonlocal evaluations
+        if on_pass is not None:
+            on_pass(evaluations)
         evaluations += 1
         W, bias = theta[: d * c].reshape(d, c), theta[d * c :]
         loss, dW, db = l2_softmax_loss_uint8(
@@ -216,9 +221,19 @@ def solve_lbfgs(
     seconds = time.perf_counter() - t0
     W = result.x[: d * c].reshape(d, c)
     b = result.x[d * c :] - mean_image @ W / 255.0  # back from centred coordinates
-    loss, dW, db = l2_softmax_loss_uint8(W, b, Xtr, ytr, l2, buffer=buffer)
+    final = l2_softmax_loss_uint8(W, b, Xtr, ytr, l2, buffer=buffer)
+    solver_result = _result_of(result, final, W, l2, max_iter, evaluations, seconds)
+    model = _solved_model(W, b, (Xtr, ytr, Xte, yte), solver_result, l2, max_iter, gtol)
+    model.classes = classes or (tuple(getattr(data, "class_names", ())) or None)
+    model.source = source or str(getattr(data, "name", "") or "")
+    return model, solver_result
+
+
+def _result_of(result, final, W, l2, max_iter, evaluations, seconds) -> SolverResult:
+    """The SolverResult of SciPy's ``result``; ``final``: (loss, dW, db) at the end."""
+    loss, dW, db = final
     converged, reason = _stop_reason(result, max_iter, l2)
-    solver_result = SolverResult(
+    return SolverResult(
         iterations=int(result.nit),
         evaluations=evaluations,
         converged=converged,
@@ -229,10 +244,6 @@ def solve_lbfgs(
         weight_norm=float(np.linalg.norm(W)),
         seconds=seconds,
     )
-    model = _solved_model(W, b, (Xtr, ytr, Xte, yte), solver_result, l2, max_iter, gtol)
-    model.classes = classes or (tuple(getattr(data, "class_names", ())) or None)
-    model.source = source or str(getattr(data, "name", "") or "")
-    return model, solver_result
 
 
 def _solved_model(W, b, arrays, result: SolverResult, l2, max_iter, gtol) -> SoftmaxRegression:

@@ -7,10 +7,10 @@ import streamlit as st
 from core.datasets import DATASET_TITLES, DatasetError
 from ui import links
 from ui import weights_parts as parts
-from ui.charts import NO_TOOLBAR, bias_figure
+from ui.charts import NO_TOOLBAR
 from ui.class_names import display_class_names
 from ui.dataset_stats import dataset_stats
-from ui.figures import heatmap28, templates_figure
+from ui.figures import heatmap28, templates_grid_html
 from ui.i18n import _, percent
 from ui.loaders import load_shared_dataset
 from ui.nav import TRAIN, WEIGHTS
@@ -43,10 +43,13 @@ links.show_ignored_note()
 
 try:
     dataset = load_shared_dataset(entry.dataset)
-    mean_images = dataset_stats(dataset.name, dataset).mean_images
+    # What the model is fed: deskewed means for a model trained on deskewed images.
+    mean_images = parts.class_means_as_seen(
+        entry, dataset, dataset_stats(dataset.name, dataset).mean_images
+    )
     class_counts = np.bincount(dataset.train_labels, minlength=n_classes)
 except DatasetError as err:
-    mean_images = None
+    mean_images = class_counts = None
     dataset_problem = str(err)
 
 model_facts = {
@@ -66,51 +69,16 @@ else:
 parts.maths_expander()
 
 # -- all templates ---------------------------------------------------------------------------------
-st.subheader(_("The templates"))
-m = float(np.abs(W).max()) or 1.0
-st.caption(
-    _(
-        "W[:, k] of each class as a 28×28 picture, all on one scale from −{limit} (blue) through "
-        "0 (white) to +{limit} (red). Hover a pixel for its weight."
-    ).format(limit=f"{m:.3g}")
-)
-st.plotly_chart(templates_figure(W, class_names), key="weights_templates", config=NO_TOOLBAR)
+parts.templates_section(entry, W, class_names)
 
-st.subheader(_("The bias of each class"))
-st.caption(
-    _(
-        "$b_k$ is added to the score of class $k$ whatever the image. Only differences between "
-        "biases matter (adding the same number to all ten changes no probability). They mostly "
-        "balance how much each template responds to images in general: a template that scores "
-        "every image high gets a low bias. Class frequency plays a small part: on MNIST it would "
-        "shift the biases by at most ±0.12."
-    )
-)
-st.plotly_chart(bias_figure(b, class_names), key="weights_bias")
-if mean_images is not None and np.ptp(b) > 0:  # all-equal biases have no correlation
-    # The average score x̄ · W[:, k] over all training images, x̄ the overall mean image.
-    average_score = (class_counts @ mean_images / class_counts.sum()) @ W
-    r = float(np.corrcoef(b, average_score)[0, 1])
-    low, high = int(np.argmin(b)), int(np.argmax(b))
-    st.caption(
-        _(
-            "This model: biases from {low} ({low_class}) to {high} ({high_class}); correlation "
-            r"of $b_k$ with the average score $\bar x \cdot W[:,k]$ over all training images: "
-            "{correlation}."
-        ).format(
-            low=f"{b[low]:+.2f}",
-            low_class=class_names[low],
-            high=f"{b[high]:+.2f}",
-            high_class=class_names[high],
-            correlation=f"{r:+.2f}",
-        )
-    )
+parts.bias_section(W, b, class_names, mean_images, class_counts)
 
 # -- one class -------------------------------------------------------------------------------------
 st.subheader(_("One class up close"))
 k = st.selectbox(
     _("Class"), range(n_classes), format_func=lambda j: class_names[j], key=parts.CLASS_KEY
 )
+m = float(np.abs(W).max()) or 1.0  # the templates' shared scale
 cols = st.columns(3)
 cols[0].plotly_chart(
     heatmap28(W[:, k], _("template W[:, {k}]").format(k=k), diverging=True, zmax=m, height=320),
@@ -150,58 +118,7 @@ else:
     )
 
 # -- pairs -----------------------------------------------------------------------------------------
-pair_heading = st.empty()  # filled in once the pair is picked
-a, b_idx = (
-    column.selectbox(
-        _("Class {letter}").format(letter=letter),
-        range(n_classes),
-        format_func=lambda j: class_names[j],
-        key=key,
-    )
-    for column, letter, key in zip(st.columns(2), "ab", parts.PAIR_KEYS, strict=True)
-)
-pair_heading.subheader(
-    _("Why {a} is not {b}: difference templates").format(
-        a=parts.named(class_names[a]), b=parts.named(class_names[b_idx])
-    )
-)
-if a == b_idx:
-    st.info(_("Pick two different classes."))
-else:
-    diff = W[:, a] - W[:, b_idx]
-    left, right = st.columns(2)
-    left.plotly_chart(
-        heatmap28(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, height=360),
-        key="weights_pair_diff",
-        config=NO_TOOLBAR,
-    )
-    with right:
-        st.markdown(
-            f"logit_{a} − logit_{b_idx} = x · (W[:, {a}] − W[:, {b_idx}]) + (b_{a} − b_{b_idx})."
-        )
-        st.markdown(
-            _(
-                "Between these two, only this difference matters. Ink on **red** pixels favours "
-                "**{a}** over **{b}**, ink on **blue** pixels favours {b}."
-            ).format(a=class_names[a], b=class_names[b_idx])
-        )
-        st.markdown(
-            _("Bias difference b_{a} − b_{b} = {difference}.").format(
-                a=a, b=b_idx, difference=f"{b[a] - b[b_idx]:+.3f}"
-            )
-        )
-        if mean_images is not None:
-            st.markdown(
-                _(
-                    "On the average {a} the difference scores {score_a}; on the average {b} it "
-                    "scores {score_b}."
-                ).format(
-                    a=class_names[a],
-                    b=class_names[b_idx],
-                    score_a=f"{float(mean_images[a] @ diff) + b[a] - b[b_idx]:+.2f}",
-                    score_b=f"{float(mean_images[b_idx] @ diff) + b[a] - b[b_idx]:+.2f}",
-                )
-            )
+a, b_idx = parts.pair_section(W, b, class_names, mean_images)
 
 # -- during training -------------------------------------------------------------------------------
 st.subheader(_("Watch the templates form"))
@@ -234,10 +151,8 @@ else:
             "epochs. Drag the slider from the left to see them emerge."
         ).format(epoch=shown_epoch, epochs=epochs[-1], limit=f"{shared:.3g}")
     )
-    st.plotly_chart(
-        templates_figure(np.asarray(W_e), class_names, zmax=shared),
-        key="weights_snapshot_templates",
-        config=NO_TOOLBAR,
+    st.container(key="weights_snapshot_templates").html(
+        templates_grid_html(np.asarray(W_e), class_names, zmax=shared)
     )
 
 # The view in the address bar (defaults left out, so a plain address stays plain).

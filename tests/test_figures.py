@@ -185,3 +185,40 @@ def test_bias_figure_colours_by_sign():
     assert colours[0] == colours[2] and colours[1] == colours[3]
     with pytest.raises(ValueError):
         charts.bias_figure(b[:9], DIGITS)
+
+
+def test_diverging_colours_are_white_at_zero_and_saturate_beyond_the_limit():
+    rgb = figures.diverging_rgb(np.array([-5.0, -1.0, 0.0, 1.0, 5.0]), limit=1.0)
+    assert rgb.dtype == np.uint8 and rgb.shape == (5, 3)
+    assert tuple(rgb[2]) == (255, 255, 255)
+    assert tuple(rgb[1]) == tuple(rgb[0]) == (5, 48, 97)  # darkest blue, clipped
+    assert tuple(rgb[3]) == tuple(rgb[4]) == (103, 0, 31)  # darkest red
+    assert rgb[3][0] > rgb[3][2] and rgb[1][2] > rgb[1][0]  # positive red, negative blue
+
+
+def test_the_templates_grid_has_one_captioned_picture_per_class_and_a_colour_key():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    W = _rng().normal(size=(784, 10)).astype(np.float32)
+    page = figures.templates_grid_html(W, DIGITS, zmax=2.5)
+    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(uris) == 10
+    assert re.findall(r"<figcaption>(.*?)</", page) == list(DIGITS)
+    third = np.asarray(Image.open(io.BytesIO(base64.b64decode(uris[3]))).convert("RGB"))
+    np.testing.assert_array_equal(third, figures.diverging_rgb(W[:, 3].reshape(28, 28), 2.5))
+    assert "−2.5" in page and "+2.5" in page and "--tile: 60px" in page
+    with pytest.raises(ValueError):
+        figures.templates_grid_html(W[:, :9], DIGITS)
+
+
+def test_the_pca_classes_have_ten_distinct_colours_and_a_readable_hover():
+    assert len(set(charts.CLASS_COLOURS)) == 10
+    proj = _rng().normal(size=(100, 2))
+    fig = charts.pca_figure(proj, np.arange(100) % 10, DIGITS)
+    for trace, colour in zip(fig.data, charts.CLASS_COLOURS, strict=True):
+        assert trace.marker.color == colour
+        assert trace.hoverlabel.bgcolor == "white" and trace.hoverlabel.bordercolor == colour

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 import re
 from pathlib import Path
@@ -112,16 +113,34 @@ def weights() -> AppTest:
     return at
 
 
+def _template_grid(at: AppTest, index: int) -> tuple[list[np.ndarray], list[str], str]:
+    """The pictures (RGB arrays), captions and colour key text of the page's template grid
+    number `index` (ui.figures.templates_grid_html; -1: the last)."""
+    from PIL import Image
+
+    grids = [h.proto.body for h in at.get("html") if "linear-gradient" in h.proto.body]
+    body = grids[index]
+    pictures = [
+        np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGB"))
+        for uri in re.findall(r'src="data:image/png;base64,([^"]+)"', body)
+    ]
+    captions = re.findall(r"<figcaption>(.*?)</", body)
+    key_text = " ".join(re.findall(r"<span>(.*?)</span>", body))
+    return pictures, captions, key_text
+
+
 def test_weights_page_shows_ten_templates_on_one_symmetric_scale(weights):
+    from ui.figures import diverging_rgb
+
     assert not weights.exception
     charts = _charts(weights)
-    templates = charts["weights_templates"]
-    heatmaps = [t for t in templates["data"] if t["type"] == "heatmap"]
-    assert len(heatmaps) == 10
-    axis = templates["layout"]["coloraxis"]
-    assert axis["cmid"] == 0 and axis["cmin"] == -axis["cmax"]
+    pictures, captions, key_text = _template_grid(weights, 0)
+    assert captions == [str(k) for k in range(10)]
     W = SoftmaxRegression.load(DEFAULT_MODEL).W
-    assert axis["cmax"] == pytest.approx(float(np.abs(W).max()), rel=1e-6)
+    limit = float(np.abs(W).max())
+    assert key_text == f"−{limit:.3g} +{limit:.3g}"
+    for k in (0, 7):  # white at 0, one scale for all: each picture is its template's colours
+        np.testing.assert_array_equal(pictures[k], diverging_rgb(W[:, k].reshape(28, 28), limit))
     assert "weights_bias" in charts
     assert "weights_detail_mean" in charts
     # The shipped model has no snapshots: say so and point to the Train page.
@@ -145,6 +164,7 @@ def test_weights_pair_difference(weights):
 
 def test_weights_snapshot_slider_for_a_trained_model():
     from ui import state
+    from ui.figures import diverging_rgb
 
     rng = np.random.default_rng(0)
     snapshots = [
@@ -162,15 +182,14 @@ def test_weights_snapshot_slider_for_a_trained_model():
     slider = at.select_slider(key="weights_snapshot")
     assert slider.value == 3
     shared = float(np.abs(snapshots[-1][1]).max())
-    chart = _charts(at)["weights_snapshot_templates"]
-    assert chart["layout"]["coloraxis"]["cmax"] == pytest.approx(shared, rel=1e-6)
+    _pictures, _captions, key_text = _template_grid(at, -1)
+    assert key_text == f"−{shared:.3g} +{shared:.3g}"
     slider.set_value(1).run()
-    first = _charts(at)["weights_snapshot_templates"]
-    np.testing.assert_allclose(
-        _array(first["data"][0]["z"]), snapshots[0][1][:, 0].reshape(28, 28), rtol=1e-6
-    )
+    pictures, _captions, key_text = _template_grid(at, -1)
+    expected = diverging_rgb(snapshots[0][1][:, 0].reshape(28, 28), shared)
+    np.testing.assert_array_equal(pictures[0], expected)
     # The colour scale stays the same for every epoch.
-    assert first["layout"]["coloraxis"]["cmax"] == pytest.approx(shared, rel=1e-6)
+    assert key_text == f"−{shared:.3g} +{shared:.3g}"
 
 
 def test_weights_without_a_model_points_to_training():

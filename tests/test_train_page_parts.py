@@ -16,6 +16,7 @@ from tests.apptest_helpers import tiny_dataset
 from ui.run_results import SETTING_COLUMNS, cell_examples, predicted_classes, runs_table
 from ui.state import ModelEntry, RunRecord, dataset_of
 from ui.train_form import FORM_FIELDS, LABELS, checked_config
+from ui.train_options import OPTION_FIELDS
 
 
 class ErrorSlot:
@@ -28,7 +29,7 @@ class ErrorSlot:
 
 def test_the_form_has_one_input_per_setting():
     assert [f.key for f in FORM_FIELDS] == [f.name for f in fields(TrainConfig) if f.name in LABELS]
-    assert set(LABELS) == set(SETTING_COLUMNS)
+    assert set(LABELS) | set(OPTION_FIELDS) == set(SETTING_COLUMNS)
 
 
 def test_valid_settings_become_a_config_and_bad_ones_a_message():

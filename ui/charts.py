@@ -5,10 +5,10 @@ go.Figure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from ui.i18n import N_, _, number
 from ui.i18n import percent as percent_text
@@ -18,8 +18,23 @@ TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#d62728"
 # Distinct hues per run (Streamlit's theme would draw them in shades of one colour).
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
-# Ten qualitative colours (plotly's default cycle), one per class.
-CLASS_COLOURS = tuple(qualitative.Plotly)
+# One colour per class: Tableau's ten (matplotlib's tab10), ten clearly different hues.
+# Plotly's default cycle gave 4, 7 and 9 (the digits whose clouds overlap most) three pale
+# hues alike (orange, light green, yellow); here they are purple, grey and cyan.
+CLASS_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+# A hover label that reads on every class colour: dark text on white, edged in the colour.
+PCA_HOVER = {"bgcolor": "white", "font": {"color": "#1a1a1a", "size": 14}}
 # st.plotly_chart config for charts where zooming has nothing to show (images, live charts that
 # redraw within a second) and the toolbar would only cover the title.
 NO_TOOLBAR = {"displayModeBar": False}
@@ -32,6 +47,29 @@ OVERLAY_TITLES = {
     "test_loss": N_("test loss of every run"),
     "train_loss": N_("train loss of every run"),
 }
+
+
+class ReferenceLine(NamedTuple):
+    """A dashed horizontal line on a chart, e.g. the best softmax regression's loss, labelled."""
+
+    value: float
+    label: str
+
+
+REFERENCE_STYLE = {"color": "#2ca02c", "dash": "dash", "width": 2}
+
+
+def add_reference(fig: go.Figure, reference: ReferenceLine | None) -> go.Figure:
+    """Draw `reference` (if any) as a dashed line across the chart, labelled at its right end."""
+    if reference is not None:
+        fig.add_hline(
+            y=reference.value,
+            line=REFERENCE_STYLE,
+            annotation_text=reference.label,
+            annotation_position="bottom right",
+            name="reference",
+        )
+    return fig
 
 
 def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:
@@ -50,10 +88,12 @@ def step_loss_figure(
     steps_per_epoch: int,
     history: Sequence[dict] = (),
     log_every: int = 50,
+    reference: ReferenceLine | None = None,
 ) -> go.Figure:
     """Cross-entropy: the line is the mean over the last `log_every` minibatches
     (StepEvent.loss), the markers the whole train and test sets after each epoch; both without
-    the L2 penalty, so they are the same quantity.
+    the L2 penalty, so they are the same quantity. `reference`: a dashed line (the optimum's
+    training cross-entropy).
 
     x is in epochs, so the curve lines up with the per-epoch charts.
     """
@@ -81,14 +121,20 @@ def step_loss_figure(
         )
     fig.update_xaxes(title=_("epoch"), rangemode="tozero")
     fig.update_yaxes(title=_("cross-entropy"), rangemode="tozero")
+    add_reference(fig, reference)
     return _layout(
         fig, _("Cross-entropy: minibatches (line), whole sets after each epoch (markers)")
     )
 
 
-def epoch_metric_figure(history: Sequence[dict], metric: str, on_mnist: bool = True) -> go.Figure:
+def epoch_metric_figure(
+    history: Sequence[dict],
+    metric: str,
+    on_mnist: bool = True,
+    reference: ReferenceLine | None = None,
+) -> go.Figure:
     """Train and test `metric` ("acc" or "loss") per epoch, over the full sets; accuracy on
-    MNIST also shows the notebook's test result."""
+    MNIST also shows the notebook's test result; `reference`: a dashed line (the optimum's)."""
     fig = go.Figure()
     epochs = [h["epoch"] for h in history]
     for split, color, dash in (("train", TRAIN_COLOR, None), ("test", TEST_COLOR, "dot")):
@@ -112,6 +158,7 @@ def epoch_metric_figure(history: Sequence[dict], metric: str, on_mnist: bool = T
         fig.update_yaxes(tickformat=".1%")
         if not history:  # nothing yet: a sensible empty frame rather than autorange's guess
             fig.update_yaxes(range=[0.8, 1.0])
+    add_reference(fig, reference)
     if not history:
         fig.update_xaxes(range=[0.5, 5.5])
     fig.update_xaxes(title=_("epoch"), dtick=1 if len(epochs) <= 20 else None)
@@ -303,6 +350,7 @@ def pca_figure(
     fig = go.Figure()
     for k, name in enumerate(class_names):
         mask = labels == k
+        colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
         fig.add_trace(
             go.Scattergl(
                 x=proj[mask, 0],
@@ -310,7 +358,8 @@ def pca_figure(
                 mode="markers",
                 name=str(name),
                 customdata=index[mask],
-                marker=dict(size=4, opacity=0.7, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
+                marker=dict(size=4, opacity=0.7, color=colour),
+                hoverlabel={**PCA_HOVER, "bordercolor": colour},
                 hovertemplate=_("class {name}<br>image #%{{customdata}}<extra></extra>").format(
                     name=name
                 ),

@@ -8,12 +8,17 @@ axis: zero is white, positive red, negative blue.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 from ui.i18n import _
+from ui.images import GRID_STYLE
 
 SIDE = 28
 GAP = 2  # empty pixel columns between tiles
@@ -241,7 +246,9 @@ def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int 
     Colour is log(1 + count) so the few mistakes stay visible beside the big diagonal. Heatmap
     traces are not selectable in Streamlit, so an invisible scatter of cell centres (trace 1)
     carries the hover and the click: a selected point has x = predicted index, y = true index
-    (see `confusion_cell_from_selection`).
+    (see `confusion_cell_from_selection`). The picked cell stays framed in orange (the
+    scatter's selected style) because the figure is the same in the next script run: a figure
+    that changed would make Streamlit drop the selection.
     """
     cm = np.asarray(cm)
     n = len(class_names)
@@ -263,6 +270,29 @@ def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int 
         xgap=1,
         ygap=1,
     )
+    cells = _cell_markers(cm, names, share)
+    fig = go.Figure([heat, cells])
+    axis = dict(tickmode="array", tickvals=idx, ticktext=names, showgrid=False, zeroline=False)
+    fig.update_xaxes(
+        **axis, title=_("predicted"), side="top", range=[-0.5, n - 0.5], constrain="domain"
+    )
+    fig.update_yaxes(
+        **axis, title=_("true"), range=[n - 0.5, -0.5], scaleanchor="x", constrain="domain"
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=50, b=10),
+        hovermode="closest",
+        hoverdistance=-1,
+        clickmode="event+select",
+        dragmode=False,
+    )
+    return fig
+
+
+def _cell_markers(cm: np.ndarray, names: list[str], share: np.ndarray) -> go.Scatter:
+    """The invisible scatter of cell centres that carries the hover and the click."""
+    idx = np.arange(len(names))
     true_i, pred_i = np.meshgrid(idx, idx, indexing="ij")
     customdata = [
         [names[t], names[p], int(cm[t, p]), float(share[t, p])]
@@ -285,23 +315,7 @@ def confusion_figure(cm: np.ndarray, class_names: Sequence[str], *, height: int 
         hovertemplate=_confusion_hover(),
         showlegend=False,
     )
-    fig = go.Figure([heat, cells])
-    axis = dict(tickmode="array", tickvals=idx, ticktext=names, showgrid=False, zeroline=False)
-    fig.update_xaxes(
-        **axis, title=_("predicted"), side="top", range=[-0.5, n - 0.5], constrain="domain"
-    )
-    fig.update_yaxes(
-        **axis, title=_("true"), range=[n - 0.5, -0.5], scaleanchor="x", constrain="domain"
-    )
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=50, b=10),
-        hovermode="closest",
-        hoverdistance=-1,
-        clickmode="event+select",
-        dragmode=False,
-    )
-    return fig
+    return cells
 
 
 def confusion_cell_from_selection(selection) -> tuple[int, int] | None:
@@ -318,3 +332,66 @@ def confusion_cell_from_selection(selection) -> tuple[int, int] | None:
         if point.get("curve_number", point.get("curveNumber")) == 1:
             return int(point["y"]), int(point["x"])
     return None
+
+
+def diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
+    """Values (...) coloured on DIVERGING over [-limit, +limit] (white at 0, clipped outside):
+    uint8 (..., 3)."""
+    stops = np.array([stop for stop, _colour in DIVERGING])
+    colours = np.array(
+        [[int(c) for c in colour[4:-1].split(",")] for _stop, colour in DIVERGING], dtype=float
+    )  # (11, 3) from "rgb(r,g,b)"
+    position = (np.clip(np.asarray(values, dtype=np.float64) / limit, -1, 1) + 1) / 2
+    channels = [np.interp(position, stops, colours[:, c]) for c in range(3)]
+    return np.round(np.stack(channels, axis=-1)).astype(np.uint8)
+
+
+def rgb_data_uri(rgb: np.ndarray) -> str:
+    """(H, W, 3) uint8 as a PNG data URI."""
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def templates_grid_html(
+    W: np.ndarray, class_names: Sequence[str], *, zmax: float | None = None, tile_px: int = 60
+) -> str:
+    """The C templates W[:, k] (W is (784, C)) as coloured pictures in a grid that reflows to the
+    page (tiles at least `tile_px` wide, at most 5 a row), each over its class name, on one
+    symmetric scale ±zmax (default max |W|), with a colour key under them. Pictures, not
+    heatmaps: a phone gets tiles it can read, and the page has no chart to lay out."""
+    W = np.asarray(W)
+    if W.ndim != 2 or W.shape[0] != SIDE * SIDE or W.shape[1] != len(class_names):
+        raise ValueError(f"W must be (784, {len(class_names)}), got shape {W.shape}")
+    limit = _symmetric_limit(W) if zmax is None else float(zmax)
+    tiles = []
+    for k, name in enumerate(class_names):
+        picture = W[:, k].reshape(SIDE, SIDE)
+        tip = html.escape(
+            _("class {name}: weights from {low} to {high}").format(
+                name=name, low=f"{picture.min():+.3g}", high=f"{picture.max():+.3g}"
+            ),
+            quote=True,
+        )
+        tiles.append(
+            f'<figure><img src="{rgb_data_uri(diverging_rgb(picture, limit))}" alt="{tip}" '
+            f'title="{tip}"><figcaption>{html.escape(str(name))}</figcaption></figure>'
+        )
+    style = f"--tile: {tile_px}px; --cols: 5"
+    return (
+        f'{GRID_STYLE}<div class="digit-grid" style="{style}">{"".join(tiles)}</div>'
+        f"{colour_key_html(limit)}"
+    )
+
+
+def colour_key_html(limit: float) -> str:
+    """A horizontal colour bar from -limit (blue) through 0 (white) to +limit (red)."""
+    gradient = ", ".join(colour for _stop, colour in DIVERGING)
+    return (
+        '<div style="display:flex; align-items:center; gap:6px; font-size:13px; '
+        'margin:-0.5rem 0 0.5rem; max-width:420px">'
+        f"<span>−{limit:.3g}</span>"
+        f'<div style="flex:1; height:10px; border:1px solid #999; '
+        f'background:linear-gradient(to right, {gradient})"></div>'
+        f"<span>+{limit:.3g}</span></div>"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.train import RunStatus
+from ui import optimum
 from ui.background import RunView
 from ui.charts import NO_TOOLBAR, epoch_metric_figure, step_loss_figure
 from ui.figures import templates_figure
@@ -62,6 +63,7 @@ class LivePanel:
             left, right = st.columns(2)
             self.loss = left.container(key="live_loss").empty()
             self.acc = right.container(key="live_acc").empty()
+            self.optimum_note = st.empty()
             st.caption(
                 _(
                     "The ten templates after the last finished epoch, each redraw scaled to that "
@@ -114,14 +116,17 @@ class LivePanel:
         # The curves only grow (or are thinned, which shortens them): their length and last point
         # tell whether they changed.
         losses = (len(view.step_losses), view.step_losses[-1:], len(view.history))
-        if self._changed("loss", losses):
+        lines = optimum.lines_for(view.dataset, view.config)
+        self.optimum_note.caption(optimum.optimum_note(view.dataset, view.config))
+        if self._changed("loss", (losses, lines.loss)):
             steps_per_epoch = -(-self.n_train // view.config.batch_size)
             figure = step_loss_figure(
-                view.step_losses, steps_per_epoch, view.history, view.config.log_every
+                view.step_losses, steps_per_epoch, view.history, view.config.log_every, lines.loss
             )
             self.loss.plotly_chart(figure, key=self._key("loss"), config=NO_TOOLBAR)
-        if self._changed("epochs", len(view.history)):
-            figure = epoch_metric_figure(view.history, "acc", on_mnist=view.dataset == "mnist")
+        if self._changed("epochs", (len(view.history), lines.acc)):
+            on_mnist = view.dataset == "mnist"
+            figure = epoch_metric_figure(view.history, "acc", on_mnist, lines.acc)
             self.acc.plotly_chart(figure, key=self._key("acc"), config=NO_TOOLBAR)
             if view.latest_W is not None:
                 figure = templates_figure(view.latest_W, self.class_names)

@@ -12,6 +12,7 @@ from core.datasets import Dataset
 from core.metrics import confusion_matrix, per_class_precision_recall, predict_proba_uint8
 from core.model import SoftmaxRegression
 from core.train import RunStatus
+from ui import optimum
 from ui.charts import NOTEBOOK_TEST_ACC, class_bar_figure, epoch_metric_figure, runs_overlay_figure
 from ui.figures import confusion_cell_from_selection, confusion_figure
 from ui.i18n import N_, _, number, percent
@@ -30,6 +31,10 @@ SETTING_COLUMNS = {
     "init_scale": N_("init scale"),
     "l2": N_("L2"),
     "seed": N_("seed"),
+    "optimizer": N_("update rule"),
+    "momentum": N_("momentum"),
+    "schedule": N_("schedule"),
+    "deskew": N_("deskewed"),
 }
 # The runs table's other columns (runs_table's keys stay English; the table shows them translated).
 RUN_COLUMNS = (
@@ -127,18 +132,22 @@ def show_result(record: RunRecord) -> None:
         help=_(NOTEBOOK_SPREAD_HELP) if on_mnist else None,
         width=METRIC_PX + 60,
     )
+    optimum.show_gap(record)
+    lines = optimum.lines_for(record.dataset, record.config)
     left, right = st.columns(2)
-    left.plotly_chart(epoch_metric_figure(record.history, "loss"), key="result_loss")
+    left.plotly_chart(
+        epoch_metric_figure(record.history, "loss", True, lines.loss), key="result_loss"
+    )
     left.caption(_(LOSS_VS_ACCURACY))
     right.plotly_chart(
-        epoch_metric_figure(record.history, "acc", on_mnist=on_mnist), key="result_acc"
+        epoch_metric_figure(record.history, "acc", on_mnist, lines.acc), key="result_acc"
     )
     right.caption(_(VALIDATION_NOTE))
 
 
 def predicted_classes(model: SoftmaxRegression, dataset: Dataset) -> np.ndarray:
     """The class the model predicts for each test image (N,)."""
-    return predict_proba_uint8(model, dataset.test_images).argmax(axis=1)
+    return predict_proba_uint8(model, model.preprocess(dataset.test_images)).argmax(axis=1)
 
 
 def cell_examples(
@@ -208,7 +217,7 @@ def runs_table(records: list[RunRecord]) -> list[dict]:
             "run": r.name,
             "dataset": r.dataset,
             "outcome": str(r.outcome),
-            **{column: r.config[key] for key, column in SETTING_COLUMNS.items()},
+            **{column: r.config.get(key) for key, column in SETTING_COLUMNS.items()},
             "epochs done": len(r.history),
             "test acc (%)": 100 * r.history[-1]["test_acc"] if r.history else nan,
             "test loss": r.history[-1]["test_loss"] if r.history else nan,

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from core.train import MAX_EPOCHS, ConfigError, TrainConfig
-from ui import links, state
+from ui import links, state, train_options
 from ui.i18n import N_, _
 from ui.scheduler import max_run_steps_from_env, run_steps_message
 from ui.training import forget_live_run
@@ -125,6 +125,7 @@ def fill_form_from_link(n_train: int) -> None:
             link_parser(field, n_train),
             state.TRAIN_INPUT_PREFIX + field.key,
         )
+    train_options.fill_from_link()
 
 
 def publish_form() -> None:
@@ -134,7 +135,7 @@ def publish_form() -> None:
     for field in FORM_FIELDS:
         value = st.session_state.get(state.TRAIN_INPUT_PREFIX + field.key)
         values[LINK_NAMES[field.key]] = None if value == defaults[field.key] else value
-    links.publish(values)
+    links.publish(values | train_options.link_values())
 
 
 def decay_warning(lr: float, l2: float) -> str | None:
@@ -201,6 +202,7 @@ def settings_form(n_train: int) -> tuple[TrainConfig | None, object]:
                 help=field_help(field),
                 key=widget_key,
             )
+        values.update(train_options.option_inputs(form))
         started = st.form_submit_button(_("▶️ Start training"), type="primary")
     error_slot = st.empty()  # always here: the page keeps one shape while it follows a run
     if started:
@@ -223,3 +225,4 @@ def reset() -> None:
     st.session_state[state.TRAIN_FORM] = defaults
     for field in FORM_FIELDS:
         st.session_state[state.TRAIN_INPUT_PREFIX + field.key] = defaults[field.key]
+    train_options.reset_inputs(defaults)
