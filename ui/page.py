@@ -19,6 +19,13 @@ from ui.sidebar import render_sidebar
 from ui.state import DATASET, ModelEntry, current_model, init_state
 
 PLOTLY_TOOLBAR = '[data-testid="stPlotlyChart"] .modebar-container'
+# The app's own CSS, all of it. On touch screens Plotly's toolbar stays up over a chart's title
+# and legend: hidden there. Streamlit shows the sidebar's collapse button only while the mouse
+# is over the sidebar, so the Tab key cannot reach it: always shown.
+PAGE_CSS = f"""<style>
+@media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}
+[data-testid="stSidebarCollapseButton"] button {{visibility: visible;}}
+</style>"""
 
 
 @dataclass
@@ -59,8 +66,7 @@ def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> Vi
         st.rerun()
     use_language()
     init_state()
-    # On touch screens Plotly's toolbar stays up over a chart's title and legend: hide it there.
-    st.html(f"<style>@media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}</style>")
+    st.html(PAGE_CSS)
     render_sidebar(live_run_status)  # it applies and publishes ?dataset=
     if page is None:
         return View("")
