@@ -26,6 +26,22 @@ PAGE_CSS = f"""<style>
 @media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}
 [data-testid="stSidebarCollapseButton"] button {{visibility: visible;}}
 </style>"""
+# Streamlit closes the sidebar after a page is picked only where the browser says it is a phone;
+# a narrow window (or a phone asking for the desktop site) keeps it open over the page. Below
+# Streamlit's 768 px breakpoint, where the sidebar covers the page, close it after a pick.
+CLOSE_SIDEBAR_AFTER_PICK = """<script>
+if (!window.labClosesSidebarAfterPick) {
+  window.labClosesSidebarAfterPick = true;
+  document.addEventListener("click", (event) => {
+    const picked = event.target.closest('[data-testid="stSidebarNav"] a');
+    if (!picked || !window.matchMedia("(max-width: 767.98px)").matches) return;
+    setTimeout(() => {
+      document.querySelector(
+        '[data-testid="stSidebarCollapseButton"] button[aria-expanded="true"]')?.click();
+    }, 0);
+  }, true);
+}
+</script>"""
 
 
 @dataclass
@@ -68,6 +84,8 @@ def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> Vi
     init_state()
     st.html(PAGE_CSS)
     render_sidebar(live_run_status)  # it applies and publishes ?dataset=
+    # Last in the sidebar: the (empty) element's gap is below everything there.
+    st.sidebar.html(CLOSE_SIDEBAR_AFTER_PICK, unsafe_allow_javascript=True)
     if page is None:
         return View("")
     heading, link = st.columns([3, 1], vertical_alignment="bottom")
