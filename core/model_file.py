@@ -23,6 +23,8 @@ import numpy as np
 __all__ = [
     "MAX_MODEL_BYTES",
     "ModelFileError",
+    "MissingPartnerError",
+    "order_notebook_pair",
     "read_source",
     "read_npz",
     "read_npy",
@@ -54,6 +56,45 @@ _PARSE_ERRORS = (
 
 class ModelFileError(ValueError):
     """A model file is unreadable, unsafe (pickle/object arrays) or inconsistent."""
+
+
+class MissingPartnerError(ModelFileError):
+    """One of the notebook's two files came without the other: `have` is "W" or "b" (by its
+    shape), `missing` the other one, `label` the file's name."""
+
+    def __init__(self, label: str, have: str) -> None:
+        self.label, self.have = label, have
+        self.missing = "b" if have == "W" else "W"
+        super().__init__(
+            f"{label} is the notebook's {have}.npy alone: select {self.missing}.npy together "
+            "with it"
+        )
+
+
+def order_notebook_pair(sources: list[Any], n_pixels: int, n_classes: int) -> tuple[Any, Any]:
+    """The notebook's two .npy files as (W source, b source), told apart by their shapes, so
+    their names and order do not matter: W (D, C) = (n_pixels, n_classes), b (1, C) or (C,).
+
+    MissingPartnerError for a single W or b; ModelFileError for anything else (not .npy, other
+    shapes, two of a kind). The arrays themselves are checked when the model is built from them.
+    """
+    w_shape, b_shapes = (n_pixels, n_classes), {(1, n_classes), (n_classes,)}
+    found: dict[str, Any] = {}
+    for source in sources:
+        data, label = read_source(source, None)
+        shape = read_npy(data, label).shape
+        kind = "W" if shape == w_shape else "b" if shape in b_shapes else None
+        if kind is None:
+            raise ModelFileError(
+                f"{label} has shape {shape}: the notebook's W.npy is {w_shape} and its b.npy "
+                f"(1, {n_classes})"
+            )
+        if kind in found:
+            raise ModelFileError(f"{label} and another file both have the shape of {kind}.npy")
+        found[kind] = source
+    if len(found) == 1:
+        raise MissingPartnerError(label, next(iter(found)))
+    return found["W"], found["b"]
 
 
 def read_source(source: Any, name: str | None) -> tuple[bytes, str]:

@@ -175,9 +175,8 @@ def test_a_lone_npy_upload_says_how_to_send_the_pair(app):
     buffer = io.BytesIO()
     np.save(buffer, np.zeros((784, 10), np.float32))
     app.sidebar.file_uploader[0].upload("W.npy", buffer.getvalue()).run()
-    errors = " ".join(e.value for e in app.sidebar.error)
-    assert "the current model stays" in errors and "W.npy is a single .npy array" in errors
-    assert "in one .zip" in errors
+    warning = " ".join(w.value for w in app.sidebar.warning)
+    assert "select it together with b.npy" in warning and "The current model stays" in warning
     assert app.session_state[state.CURRENT_MODEL] == state.DEFAULT_MODEL_NAME
 
 

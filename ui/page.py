@@ -19,6 +19,31 @@ from ui.sidebar import render_sidebar
 from ui.state import DATASET, ModelEntry, current_model, init_state
 
 PLOTLY_TOOLBAR = '[data-testid="stPlotlyChart"] .modebar-container'
+# The app's own CSS, all of it. On touch screens Plotly's toolbar stays up over a chart's title
+# and legend: hidden there. Streamlit shows the sidebar's collapse button only while the mouse
+# is over the sidebar, so the Tab key cannot reach it: always shown. Comments in code blocks are
+# #808495 on #fcfcfb (3.6:1): darker, 5.8:1 (WCAG AA asks 4.5:1).
+PAGE_CSS = f"""<style>
+@media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}
+[data-testid="stSidebarCollapseButton"] button {{visibility: visible;}}
+pre .token.comment {{color: #5f6373 !important;}}
+</style>"""
+# Streamlit closes the sidebar after a page is picked only where the browser says it is a phone;
+# a narrow window (or a phone asking for the desktop site) keeps it open over the page. Below
+# Streamlit's 768 px breakpoint, where the sidebar covers the page, close it after a pick.
+CLOSE_SIDEBAR_AFTER_PICK = """<script>
+if (!window.labClosesSidebarAfterPick) {
+  window.labClosesSidebarAfterPick = true;
+  document.addEventListener("click", (event) => {
+    const picked = event.target.closest('[data-testid="stSidebarNav"] a');
+    if (!picked || !window.matchMedia("(max-width: 767.98px)").matches) return;
+    setTimeout(() => {
+      document.querySelector(
+        '[data-testid="stSidebarCollapseButton"] button[aria-expanded="true"]')?.click();
+    }, 0);
+  }, true);
+}
+</script>"""
 
 
 @dataclass
@@ -59,9 +84,10 @@ def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> Vi
         st.rerun()
     use_language()
     init_state()
-    # On touch screens Plotly's toolbar stays up over a chart's title and legend: hide it there.
-    st.html(f"<style>@media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}</style>")
+    st.html(PAGE_CSS)
     render_sidebar(live_run_status)  # it applies and publishes ?dataset=
+    # Last in the sidebar: the (empty) element's gap is below everything there.
+    st.sidebar.html(CLOSE_SIDEBAR_AFTER_PICK, unsafe_allow_javascript=True)
     if page is None:
         return View("")
     heading, link = st.columns([3, 1], vertical_alignment="bottom")

@@ -9,12 +9,15 @@ import numpy as np
 import streamlit as st
 
 from core.datasets import DATASET_NAMES, DATASET_TITLES, dataset_available, how_to_get
-from core.model import ModelFileError, SoftmaxRegression
+from core.model import N_CLASSES, N_PIXELS, ModelFileError, SoftmaxRegression
+from core.model_file import MissingPartnerError, order_notebook_pair
 from core.run import RunStatus
 from ui import i18n, links, state
 from ui.i18n import N_, _, ngettext
 from ui.training import collect_finished_run, live_run_view, session_runs, status_word
 
+# The first bytes of every .npy file.
+NPY_MAGIC = b"\x93NUMPY"
 # The dataset picker's options (translate with _() where drawn).
 DATASET_LABELS = {"mnist": N_("MNIST digits (shipped)"), "fashion-mnist": N_("Fashion-MNIST")}
 # The link parameter naming the dataset: ?dataset=fashion-mnist.
@@ -97,7 +100,10 @@ def _dataset_picker() -> None:
         state.DATASET,
         # Labels translated now, in this run's language (AppTest calls format_func later).
         format_func={name: _(DATASET_LABELS[name]) for name in options}.get,
-        help=_("Explore, Train and Weights follow this choice."),
+        help=_(
+            "Explore shows this dataset and Train trains on it. Weights and Draw show the current "
+            "model below, with images of the dataset that model was trained on."
+        ),
     )
     shown = st.session_state[state.DATASET]
     links.publish({DATASET_PARAMETER: None if shown == DATASET_NAMES[0] else shown})
@@ -120,6 +126,10 @@ def _model_picker() -> None:
             list(models),
             state.CURRENT_MODEL,
             format_func={name: state.display_model_name(name) for name in models}.get,
+            help=_(
+                "Weights and Draw show this model, and Train its confusion matrix. Models you "
+                "train or upload are added to this list."
+            ),
         )
         entry = state.current_model()
         acc = _("not measured") if entry.test_acc is None else i18n.percent(entry.test_acc)
@@ -173,51 +183,100 @@ def notebook_zip(model: SoftmaxRegression) -> bytes:
 
 
 def _upload() -> None:
-    # A new key after each file gives an empty uploader again, instead of a growing list of the
+    # A new key after each upload gives an empty uploader again, instead of a growing list of the
     # files already taken (or refused).
     key = f"model_upload_{st.session_state[state.UPLOAD_GENERATION]}"
     with st.expander(_("Upload a model")):
+        # Above the uploader, where the eye is after dropping a file (below it, the message can
+        # fall under the sidebar's fold).
+        _upload_outcome()
         # Any file type: the loader's own message says what is wrong with a file, where the
         # uploader would only mark a refused one.
         st.file_uploader(
             _(
-                "A model.npz, or the W.npy + b.npy zip, from this app or `python -m core.train` "
-                "(up to {limit} MB)"
+                "A model.npz from this app or `python -m core.train`, or the notebook's W.npy and "
+                "b.npy: select both at once (up to {limit} MB)"
             ).format(limit=upload_limit_mb()),
             key=key,
+            accept_multiple_files=True,
             on_change=_take_upload,
             args=(key,),
         )
-        if st.session_state[state.UPLOAD_ERROR]:
-            # The loader's own reason (it names the file) is in English: after a translated lead.
-            st.error(
-                _("Not loaded, the current model stays. {reason}").format(
-                    reason=st.session_state[state.UPLOAD_ERROR]
-                )
+
+
+def _upload_outcome() -> None:
+    outcome = st.session_state[state.UPLOAD_OUTCOME]
+    if outcome is None:
+        return
+    if outcome["outcome"] == "loaded":
+        st.success(
+            _(
+                "Loaded {files}: now the current model ({dataset} classes, test accuracy {acc})."
+            ).format(
+                files=outcome["files"],
+                dataset=DATASET_TITLES[outcome["dataset"]],
+                acc=_("not measured") if outcome["acc"] is None else i18n.percent(outcome["acc"]),
             )
+        )
+    elif outcome["outcome"] == "missing_partner":
+        st.warning(
+            _(
+                "{file} is the notebook's {have}.npy alone: select it together with "
+                "{missing}.npy (hold Ctrl, or ⌘ on a Mac, to pick both). The current model stays."
+            ).format(file=outcome["file"], have=outcome["have"], missing=outcome["missing"])
+        )
+    else:
+        # The loader's own reason (it names the file) is in English: after a translated lead.
+        st.error(
+            _("Not loaded, the current model stays. {reason}").format(reason=outcome["reason"])
+        )
+
+
+def load_uploaded(files: list) -> SoftmaxRegression:
+    """A model from what the visitor selected: one model file (.npz, or the W.npy + b.npy zip),
+    or the notebook's two .npy files. ModelFileError (MissingPartnerError for a lone .npy)."""
+    if len(files) == 1 and not files[0].getvalue().startswith(NPY_MAGIC):
+        return SoftmaxRegression.load(files[0])
+    if len(files) > 2 or not all(f.getvalue().startswith(NPY_MAGIC) for f in files):
+        raise ModelFileError(
+            f"{' + '.join(f.name for f in files)}: select one model file, or the notebook's "
+            "W.npy and b.npy together"
+        )
+    W_file, b_file = order_notebook_pair(files, N_PIXELS, N_CLASSES)
+    return SoftmaxRegression.from_notebook(W_file, b_file)
 
 
 def _take_upload(key: str) -> None:
-    """on_change callback: validate the file; keep the current model if it is not a good one."""
-    uploaded = st.session_state.get(key)
-    st.session_state[state.UPLOAD_ERROR] = None
-    if uploaded is None:
+    """on_change callback: validate the files; keep the current model unless they make one."""
+    files = st.session_state.get(key) or []
+    st.session_state[state.UPLOAD_OUTCOME] = None
+    if not files:
         return
     st.session_state[state.UPLOAD_GENERATION] += 1
     try:
-        model = SoftmaxRegression.load(uploaded)
-    except ModelFileError as err:
-        st.session_state[state.UPLOAD_ERROR] = str(err)  # it names the file
+        model = load_uploaded(files)
+    except MissingPartnerError as err:
+        facts = {"file": err.label, "have": err.have, "missing": err.missing}
+        st.session_state[state.UPLOAD_OUTCOME] = {"outcome": "missing_partner", **facts}
         return
+    except ModelFileError as err:
+        st.session_state[state.UPLOAD_OUTCOME] = {"outcome": "refused", "reason": str(err)}
+        return
+    names = " + ".join(f.name for f in sorted(files, key=lambda f: f.name))
+    acc = (model.metrics or {}).get("test_acc")
+    dataset = state.dataset_of(model)
     state.add_model(
         state.ModelEntry(
-            state.unique_name(f"{state.UPLOADED_PREFIX}{uploaded.name}"),
-            model,
-            state.dataset_of(model),
-            "uploaded",
-            (model.metrics or {}).get("test_acc"),
+            state.unique_name(f"{state.UPLOADED_PREFIX}{names}"), model, dataset, "uploaded", acc
         )
     )
+    st.session_state[state.UPLOAD_OUTCOME] = {
+        "outcome": "loaded",
+        "files": names,
+        "dataset": dataset,
+        "acc": acc,
+    }
+    st.toast(_("Model loaded: {files}").format(files=names), icon="✅")
 
 
 def sidebar_run_status() -> None:

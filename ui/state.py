@@ -32,8 +32,9 @@ TRAIN_FORM = "train_form"
 TRAIN_INPUT_PREFIX = "train_input_"
 # Bumped to clear the Draw canvas (a new component key starts empty).
 CANVAS_GENERATION = "canvas_generation"
-# Why the last upload failed (the loader's words), shown under the uploader until the next one.
-UPLOAD_ERROR = "upload_error"
+# What the last upload did, shown above the uploader until the next one: None, or a dict with
+# "outcome" ("loaded", "missing_partner" or "refused") and its facts (ui.sidebar._take_upload).
+UPLOAD_OUTCOME = "upload_outcome"
 # Bumped after each uploaded file, so the uploader starts empty again.
 UPLOAD_GENERATION = "upload_generation"
 # The visitor's own labelled drawings (core.personal_set.PersonalSet), their test set.
@@ -135,7 +136,7 @@ def init_state() -> None:
     st.session_state.setdefault(RUNS, [])
     st.session_state.setdefault(TRAIN_FORM, default_train_form())
     st.session_state.setdefault(CANVAS_GENERATION, 0)
-    st.session_state.setdefault(UPLOAD_ERROR, None)
+    st.session_state.setdefault(UPLOAD_OUTCOME, None)
     st.session_state.setdefault(UPLOAD_GENERATION, 0)
     st.session_state.setdefault(EXPERIMENTS, {})
     st.session_state.setdefault(PERSONAL_SET, PersonalSet.empty())
