@@ -12,20 +12,15 @@ from ui.nav import TRAIN
 from ui.page import dataset_or_stop, start_page
 from ui.run_results import show_confusion, show_result, show_runs
 from ui.sidebar import sidebar_run_status
+from ui.train_controls import pace_help, run_controls
 from ui.train_form import (
-    checked_config,
     fill_form_from_link,
+    folded_form,
     publish_form,
-    reset,
+    seed_used,
     settings_form,
 )
-from ui.training import (
-    follow_live_run,
-    session_runs,
-    start_unless_repeated,
-    step_once,
-    stop_live_run,
-)
+from ui.training import follow_live_run, session_runs, start_unless_repeated
 
 start_page(TRAIN, live_run_status=False)  # the live panel below shows it
 dataset_name = st.session_state[state.DATASET]
@@ -94,58 +89,26 @@ repeat the same order.
         )
     )
 
-config, form_error = settings_form(len(dataset.train_labels))
-publish_form()
-if config is not None:
-    start_unless_repeated(config, dataset)
-
 run = session_runs().live
-status = run.view().status if run is not None else None
-
-# The same buttons in every state, enabled or not: while a script run follows the live run,
-# an element that another took the place of would stay on screen, faded, until the run ends.
-controls = st.container(horizontal=True)
-if controls.button(_("⏸️ Pause"), disabled=status not in (RunStatus.RUNNING, RunStatus.QUEUED)):
-    run.pause()
-    st.rerun()
-if controls.button(_("⏯️ Resume"), disabled=status != RunStatus.PAUSED):
-    run.resume()
-    st.rerun()
-if controls.button(
-    _("⏹️ Stop"),
-    disabled=run is None,
-    help=_("End the run now; the weights after its last finished epoch (if any) become a model."),
-):
-    stop_live_run()
-    st.rerun()
-if controls.button(
-    _("⏭️ One step"),
-    disabled=run is not None and status != RunStatus.PAUSED,
-    help=_("Train one minibatch. Starts a paused run if none is going."),
-):
-    # A new paused run takes the settings last started with, checked as Start checks them.
-    form, n_train = st.session_state[state.TRAIN_FORM], len(dataset.train_labels)
-    new_config = None if run else checked_config(form, form_error, n_train)
-    if run is not None or new_config is not None:
-        step_once(new_config, dataset)
-        st.rerun()
-controls.button(
-    _("↩️ Reset"),
-    help=_(
-        "Stop any run (it stays in the runs table), clear the live view and restore the "
-        "notebook's settings."
-    ),
-    on_click=reset,
-)
-live_view_on = controls.toggle(
-    _("📡 Live view"),
-    value=True,
-    key=state.LIVE_VIEW,
-    help=_(
-        "Redraw the run's progress about once a second while it trains. Off: the page stays "
-        "still (the run goes on) until you click something."
-    ),
-)
+# While a run is live the form folds into one line, so that what moves fits on a laptop screen
+# without scrolling; it unfolds when the run ends (that script run starts afresh).
+settings_slot = st.empty()
+if run is None:
+    with settings_slot.container():
+        config, form_error = settings_form(len(dataset.train_labels))
+    publish_form()
+    seed_moves_on = not st.session_state[state.SEED_PINNED]
+    if config is not None and start_unless_repeated(config, dataset, seed_moves_on):
+        seed_used(config.seed)
+        st.rerun()  # the page again, folded
+else:
+    with settings_slot.container():
+        form_error = folded_form(run.config)
+run = session_runs().live  # a double click's second Start found the first click's run
+live_view_on = run_controls(run, form_error, dataset)
+pace_note = st.empty()  # always here: the page keeps one shape while it follows a run
+if run is None:
+    pace_note.caption(pace_help())
 # The live run is drawn here, last of all (follow_live_run keeps this script run redrawing it).
 frozen_note, live_slot = st.empty(), st.empty()
 
@@ -173,7 +136,7 @@ if run is not None:
     follow_live_run(panel.show, keep_following=live_view_on)
     # Only after the view is drawn (follow_live_run returns at once when not following): the
     # note must not appear while the panel still shows the previous script run's last redraw.
-    if not live_view_on and status != RunStatus.PAUSED:
+    if not live_view_on and run.view().status != RunStatus.PAUSED:
         # The panel stands still, so the sidebar's small status moves instead, and brings the
         # results in when the run ends.
         sidebar_run_status()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -399,12 +399,16 @@ class SessionRuns:
         dataset: Dataset,
         scheduler: FairScheduler,
         paused: bool = False,
+        epoch_seconds: float | None = None,
     ) -> BackgroundRun:
-        """Stop the live run, if any, and start a new one (numbered once it exists)."""
+        """Stop the live run, if any, and start a new one (numbered once it exists), at full
+        speed or at most one epoch every `epoch_seconds`."""
         self.shutdown()
         run = BackgroundRun(f"Run {self.counter + 1}", config, dataset, scheduler)
         self.counter += 1
         self.current, self.collected = run, False
+        if epoch_seconds is not None:
+            run.set_pace(epoch_seconds)
         run.start(paused=paused)
         return run
 
@@ -413,17 +417,21 @@ class SessionRuns:
         """The run that has not been collected into the session yet, else None."""
         return None if self.collected else self.current
 
-    def is_repeat_start(self, config: TrainConfig, dataset: Dataset) -> bool:
+    def is_repeat_start(
+        self, config: TrainConfig, dataset: Dataset, seed_moves_on: bool = False
+    ) -> bool:
         """Whether a Start with these settings is the second click of a double click: the live
-        run goes on (not paused), has the same settings and dataset and began under
-        REPEAT_START_SECONDS ago. Restarting would replay that very run (same seed) and leave a
-        stopped run of 0 epochs behind."""
+        run goes on (not paused), has the same settings (with `seed_moves_on`, the seed rule's,
+        also with the next seed, which the form shows after the first click) and dataset and
+        began under
+        REPEAT_START_SECONDS ago. Restarting would replay that very run or start a second one,
+        and leave a stopped run of 0 epochs behind."""
         run = self.current
         return (
             run is not None
             and not self.collected
             and run.view().status in (RunStatus.QUEUED, RunStatus.RUNNING)
-            and run.config == config
+            and config in (run.config, replace(run.config, seed=run.config.seed + seed_moves_on))
             and run.dataset_name == dataset.name
             and time.monotonic() - run.started_at < REPEAT_START_SECONDS
         )
