@@ -53,8 +53,8 @@ def pace_control() -> str:
     )
 
 
-def run_controls(run: BackgroundRun | None, form_error, dataset: Dataset) -> bool:
-    """The pace and the buttons, in one row; returns whether Live view is on.
+def run_controls(run: BackgroundRun | None, form_error, dataset: Dataset) -> None:
+    """The pace and the buttons, in one row.
 
     The same buttons in every state, enabled or not: while a script run follows the live run,
     an element that another took the place of would stay on screen, faded, until the run ends."""
@@ -99,7 +99,13 @@ def run_controls(run: BackgroundRun | None, form_error, dataset: Dataset) -> boo
         ),
         on_click=reset,
     )
-    return controls.toggle(
+
+
+def live_view_toggle() -> bool:
+    """Whether the page follows the live run. Drawn under the form, or in the folded form's
+    summary line: a container keeps the children it had in the script run before, faded, until
+    this one draws something in their place, so the folded form draws as many (the last empty)."""
+    return st.toggle(
         _("📡 Live view"),
         value=True,
         key=state.LIVE_VIEW,

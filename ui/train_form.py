@@ -280,10 +280,9 @@ def run_summary(config: TrainConfig) -> str:
     )
 
 
-def folded_form(config: TrainConfig):
-    """The form folded while a run is live: its settings in one line, and the warning about
-    them if any. Returns the slot where a problem with the settings is shown."""
-    st.markdown(run_summary(config))
+def warning_slot(config: TrainConfig):
+    """Under the folded form (a live run's summary line): the warning about its settings, if
+    any. Returns the slot, where a problem with the settings is shown."""
     error_slot = st.empty()
     warning = decay_warning(config.lr, config.l2)
     if warning:
