@@ -278,3 +278,65 @@ def test_the_same_seed_gives_the_same_weights_whether_runs_share_or_not():
     for run in pair:
         assert np.array_equal(run.model.W, solo.model.W)
         assert np.array_equal(run.model.b, solo.model.b)
+
+
+# ---------------------------------------------------------------------------------------------
+# The watchable pace
+
+
+def test_a_paced_run_gives_the_same_weights_as_a_full_speed_run():
+    config = TrainConfig(epochs=3, batch_size=16, seed=11)  # 32 steps an epoch on the tiny set
+    full = BackgroundRun("full", config, tiny_dataset(), FairScheduler(capacity=1))
+    paced = BackgroundRun("paced", config, tiny_dataset(), FairScheduler(capacity=1))
+    paced.set_pace(0.3)  # about 107 steps a second, in ticks: many turns and sleeps
+    for run in (full, paced):
+        run.start()
+    with stopped_at_the_end(full, paced):
+        wait_until(lambda: paced.view().global_step > 0, what="the paced run")
+        assert paced.view().paced_steps_per_sec == pytest.approx(32 / 0.3)
+        for run in (full, paced):
+            run.join(30)
+    for run in (full, paced):
+        assert run.view().status == "finished"
+    assert np.array_equal(paced.model.W, full.model.W)
+    assert np.array_equal(paced.model.b, full.model.b)
+
+
+def test_paced_runs_hold_no_turn_while_they_wait_so_all_progress_on_one_slot():
+    # One slot and turns of a minute: a paced run that kept its turn while it waited for its
+    # next step would keep the others out for that minute.
+    scheduler = FairScheduler(capacity=1, turn_seconds=60)
+    runs = [BackgroundRun(f"p{i}", LONG, tiny_dataset(), scheduler) for i in range(6)]
+    for run in runs:
+        run.set_pace(5.0)  # batch 1: 512 steps an epoch, about 102 a second
+        run.start()
+    with stopped_at_the_end(*runs):
+        wait_until(
+            lambda: all(r.view().global_step >= 100 for r in runs),
+            timeout=30,
+            what="every paced run to take 100 steps",
+        )
+        assert all(r.view().status == RUNNING for r in runs)
+        # Between their ticks they all sleep at once, holding nothing and asking for nothing.
+        wait_until(lambda: scheduler.active == 0 and scheduler.waiting == 0, what="a free slot")
+
+
+def test_a_paced_run_pauses_at_once_and_full_speed_leaves_the_pace():
+    run = _run()
+    run.set_pace(60.0)  # 512 steps a minute: it sleeps between its ticks
+    with stopped_at_the_end(run):
+        wait_until(lambda: run.view().global_step > 0, what="a paced step")
+        run.pause()
+        view = run.view()
+        assert view.status == PAUSED
+        time.sleep(0.3)
+        assert run.view().global_step == view.global_step
+        run.resume()
+        run.set_pace(None)
+        assert run.view().paced_steps_per_sec is None
+        wait_until(lambda: run.view().global_step > view.global_step + 200, what="full speed")
+
+
+def test_the_time_left_of_a_paced_run_is_at_least_its_pace():
+    view = _view(global_step=100, elapsed=2.0, steps_per_sec=50.0, paced_steps_per_sec=10.0)
+    assert view.eta_seconds == pytest.approx(290.0)  # 2,900 steps left at 10 a second

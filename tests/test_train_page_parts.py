@@ -15,7 +15,7 @@ from core.train import RunStatus, TrainConfig
 from tests.apptest_helpers import tiny_dataset
 from ui.run_results import SETTING_COLUMNS, cell_examples, predicted_classes, runs_table
 from ui.state import ModelEntry, RunRecord, dataset_of
-from ui.train_form import FORM_FIELDS, LABELS, checked_config
+from ui.train_form import FORM_FIELDS, LABELS, checked_config, run_summary
 from ui.train_options import OPTION_FIELDS
 
 
@@ -111,3 +111,12 @@ def test_overconfident_means_loss_above_a_uniform_guess_with_most_answers_right(
     assert is_overconfident({"train_loss": 36.7, "train_acc": 0.91})  # lr 300 after 2 epochs
     assert not is_overconfident({"train_loss": 0.27, "train_acc": 0.92})  # the notebook's
     assert not is_overconfident({"train_loss": 2.5, "train_acc": 0.2})  # simply not learning
+
+
+def test_a_live_runs_settings_fold_into_one_line():
+    assert run_summary(TrainConfig(seed=3)) == (
+        "⚙️ Learning rate 0.1 · batch 128 · 20 epochs · seed 3"
+    )
+    assert run_summary(TrainConfig(lr=5.0, batch_size=60000, epochs=1, seed=0)) == (
+        "⚙️ Learning rate 5 · batch 60,000 · 1 epoch · seed 0"
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from core.train import (
     TrainConfig,
     Trainer,
 )
+from ui.pace import Pacer
 from ui.scheduler import FairScheduler, Sharing, Turn
 
 # Bounds on what one run keeps in memory (a hosted demo serves many sessions).
@@ -84,6 +85,7 @@ class RunView:
     snapshots: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
     sharing_with: int = 0  # other runs that want turns on this server right now
     share: float = 1.0  # the fraction of wall time this run computes while that stays so
+    paced_steps_per_sec: float | None = None  # the watchable pace's steps a second; None: full
 
     @property
     def fraction_done(self) -> float:
@@ -98,9 +100,13 @@ class RunView:
         if self.status != RunStatus.RUNNING:
             return None
         left = self.total_steps - self.global_step
+        # A paced run takes at least its pace's time, however fast it could compute.
+        paced = left / self.paced_steps_per_sec if self.paced_steps_per_sec else 0.0
         if self.global_step > 0 and self.elapsed >= 1.0:
-            return left * self.elapsed / self.global_step / max(self.share, 1e-6)
-        return left / self.steps_per_sec if self.steps_per_sec > 0 else None
+            return max(paced, left * self.elapsed / self.global_step / max(self.share, 1e-6))
+        if self.steps_per_sec > 0:
+            return max(paced, left / self.steps_per_sec)
+        return paced or None
 
     @property
     def is_final(self) -> bool:
@@ -113,8 +119,10 @@ class BackgroundRun:
     The thread trains in turns from ``scheduler``: it asks for a turn, steps until the turn
     expires, hands it back and asks again. Paused, it asks for nothing and sleeps until a
     control wakes it; pausing or stopping while it waits for a turn withdraws the request.
-    A single step while paused asks for a short turn. Status: QUEUED until its first turn, then
-    RUNNING (also between turns), PAUSED while paused, then the trainer's final status.
+    A single step while paused asks for a short turn. A paced run (``set_pace``) asks for a turn
+    only when steps are due and takes only those, then sleeps holding nothing. Status: QUEUED
+    until its first turn, then RUNNING (also between turns), PAUSED while paused, then the
+    trainer's final status.
 
     view() never waits for a step: the trainer's numbers come from its progress() (one moment
     between two steps), this run's own (status, step-loss samples) from under a short lock."""
@@ -137,6 +145,7 @@ class BackgroundRun:
         self._nudge = threading.Event()
         self._holding = threading.Event()  # set while paused, between steps, holding no turn
         self._single_steps = 0
+        self._pacer: Pacer | None = None  # None: full speed
         self._status = RunStatus.QUEUED
         self._message = ""
         self._step_losses: list[tuple[int, float]] = []
@@ -153,12 +162,23 @@ class BackgroundRun:
             self._unpaused.clear()
         self._thread.start()
 
+    def set_pace(self, epoch_seconds: float | None) -> None:
+        """Train at most one epoch every `epoch_seconds` (None: at full speed), from now on."""
+        with self._lock:
+            if epoch_seconds is None:
+                self._pacer = None
+            else:
+                self._pacer = Pacer(self._trainer.steps_per_epoch, epoch_seconds)
+                self._pacer.restart(self._trainer.progress().global_step)
+        self._nudge.set()
+
     def pause(self, wait: float = 1.0) -> None:
         """Pause between two steps; wait up to `wait` s for the thread to get there (its turn,
         or its place in the queue, handed back), so the page drawn next shows the step it
-        stopped at (a paused run is not redrawn)."""
+        stopped at (a paced run is not redrawn)."""
         self._unpaused.clear()
         self._leave_queue.set()
+        self._nudge.set()  # a paced run sleeping until its next step looks now
         with self._lock:
             live = not self._status.is_final
         if live and self.alive:
@@ -231,6 +251,7 @@ class BackgroundRun:
                 snapshots=list(progress.snapshots),
                 sharing_with=others,
                 share=share,
+                paced_steps_per_sec=self._pacer.steps_per_second if self._pacer else None,
             )
 
     # The thread.
@@ -257,6 +278,10 @@ class BackgroundRun:
                 self._holding.set()
                 self._nudge.wait()
                 self._window_start, self._window_steps = time.perf_counter(), 0
+                self._restart_pace()
+                continue
+            if not single and (wait := self._seconds_to_next_paced_step()) > 0:
+                self._nudge.wait(wait)  # no turn is held nor asked for meanwhile
                 continue
             self._holding.clear()
             # A single step is withdrawn only by Stop; a full turn's request also by Pause.
@@ -264,6 +289,24 @@ class BackgroundRun:
             with self._scheduler.turn(self, give_up=give_up, short=single) as turn:
                 if turn is not None and self._use_turn(turn, single):
                     return
+
+    def _restart_pace(self) -> None:
+        with self._lock:
+            if self._pacer is not None:
+                self._pacer.restart(self._trainer.global_step)
+
+    def _seconds_to_next_paced_step(self) -> float:
+        """0 at full speed or when a paced step is due, else the seconds to sleep."""
+        with self._lock:
+            pacer, step = self._pacer, self._trainer.global_step
+        if pacer is None or pacer.due(step) > 0:
+            return 0.0
+        return pacer.seconds_to_wait(step)
+
+    def _paced_step_due(self) -> bool:
+        with self._lock:
+            pacer, step = self._pacer, self._trainer.global_step
+        return pacer is None or pacer.due(step) > 0
 
     def _take_single_step(self) -> bool:
         with self._lock:
@@ -283,7 +326,12 @@ class BackgroundRun:
         try:
             if single:
                 return self._step(single=True)
-            while not turn.expired() and self._unpaused.is_set() and not self._stop.is_set():
+            while (
+                not turn.expired()
+                and self._unpaused.is_set()
+                and not self._stop.is_set()
+                and self._paced_step_due()
+            ):
                 if self._step(single=False):
                     return True
                 self._window_steps += 1
@@ -351,12 +399,16 @@ class SessionRuns:
         dataset: Dataset,
         scheduler: FairScheduler,
         paused: bool = False,
+        epoch_seconds: float | None = None,
     ) -> BackgroundRun:
-        """Stop the live run, if any, and start a new one (numbered once it exists)."""
+        """Stop the live run, if any, and start a new one (numbered once it exists), at full
+        speed or at most one epoch every `epoch_seconds`."""
         self.shutdown()
         run = BackgroundRun(f"Run {self.counter + 1}", config, dataset, scheduler)
         self.counter += 1
         self.current, self.collected = run, False
+        if epoch_seconds is not None:
+            run.set_pace(epoch_seconds)
         run.start(paused=paused)
         return run
 
@@ -365,17 +417,21 @@ class SessionRuns:
         """The run that has not been collected into the session yet, else None."""
         return None if self.collected else self.current
 
-    def is_repeat_start(self, config: TrainConfig, dataset: Dataset) -> bool:
+    def is_repeat_start(
+        self, config: TrainConfig, dataset: Dataset, seed_moves_on: bool = False
+    ) -> bool:
         """Whether a Start with these settings is the second click of a double click: the live
-        run goes on (not paused), has the same settings and dataset and began under
-        REPEAT_START_SECONDS ago. Restarting would replay that very run (same seed) and leave a
-        stopped run of 0 epochs behind."""
+        run goes on (not paused), has the same settings (with `seed_moves_on`, the seed rule's,
+        also with the next seed, which the form shows after the first click) and dataset and
+        began under
+        REPEAT_START_SECONDS ago. Restarting would replay that very run or start a second one,
+        and leave a stopped run of 0 epochs behind."""
         run = self.current
         return (
             run is not None
             and not self.collected
             and run.view().status in (RunStatus.QUEUED, RunStatus.RUNNING)
-            and run.config == config
+            and config in (run.config, replace(run.config, seed=run.config.seed + seed_moves_on))
             and run.dataset_name == dataset.name
             and time.monotonic() - run.started_at < REPEAT_START_SECONDS
         )

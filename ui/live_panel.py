@@ -14,6 +14,10 @@ from ui.training import status_word
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
 METRIC_PX = 150
+# The live charts' height and the templates' size, so that progress, metrics, both charts and the
+# ten templates (one row) fit a 1366x768 laptop screen below the folded form without scrolling.
+LIVE_CHART_PX = 220
+LIVE_TEMPLATES_COLS, LIVE_TILE_PX = 10, 72
 
 
 def sharing_text(view: RunView) -> str:
@@ -64,6 +68,7 @@ class LivePanel:
             self.loss = left.container(key="live_loss").empty()
             self.acc = right.container(key="live_acc").empty()
             self.optimum_note = st.empty()
+            self.templates = st.container(key="live_templates").empty()
             st.caption(
                 _(
                     "The ten templates after the last finished epoch, each redraw scaled to that "
@@ -72,7 +77,6 @@ class LivePanel:
                     "lowers it."
                 )
             )
-            self.templates = st.container(key="live_templates").empty()
         self._drawn: dict[str, object] = {}
         self.charts_sent = 0  # charts drawn so far, each under a key of its own
 
@@ -122,14 +126,17 @@ class LivePanel:
             steps_per_epoch = -(-self.n_train // view.config.batch_size)
             figure = step_loss_figure(
                 view.step_losses, steps_per_epoch, view.history, view.config.log_every, lines.loss
-            )
+            ).update_layout(height=LIVE_CHART_PX)
             self.loss.plotly_chart(figure, key=self._key("loss"), config=NO_TOOLBAR)
         if self._changed("epochs", (len(view.history), lines.acc)):
             on_mnist = view.dataset == "mnist"
             figure = epoch_metric_figure(view.history, "acc", on_mnist, lines.acc)
+            figure.update_layout(height=LIVE_CHART_PX)
             self.acc.plotly_chart(figure, key=self._key("acc"), config=NO_TOOLBAR)
             if view.latest_W is not None:
-                figure = templates_figure(view.latest_W, self.class_names)
+                figure = templates_figure(
+                    view.latest_W, self.class_names, LIVE_TEMPLATES_COLS, tile_px=LIVE_TILE_PX
+                )
                 self.templates.plotly_chart(figure, key=self._key("templates"), config=NO_TOOLBAR)
             else:
                 self.templates.caption(_("They appear here after the first epoch."))

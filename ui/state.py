@@ -30,6 +30,14 @@ RUNS = "runs"
 TRAIN_FORM = "train_form"
 # Widget keys of the Train form's inputs, one per TrainConfig field ("train_input_lr", ...).
 TRAIN_INPUT_PREFIX = "train_input_"
+# The seed rule: each Start takes the seed the form shows, then the form shows the next one
+# (NEXT_SEED, from FIRST_SEED: the shipped model is seed 0), unless the seed is pinned
+# (SEED_PINNED, kept across pages: the toggle's own key is forgotten off the Train page).
+NEXT_SEED = "train_next_seed"
+FIRST_SEED = 1
+SEED_PINNED = "train_seed_pinned"
+# The Train page's pace control (a widget key): "full", "watchable" or "step".
+PACE = "train_pace"
 # Bumped to clear the Draw canvas (a new component key starts empty).
 CANVAS_GENERATION = "canvas_generation"
 # What the last upload did, shown above the uploader until the next one: None, or a dict with
@@ -123,7 +131,9 @@ class RunRecord:
 
 
 def default_train_form() -> dict:
-    return TrainConfig().to_dict()
+    """The notebook's settings; the seed (the notebook's is unknown) is the first of the seed
+    rule's."""
+    return TrainConfig(seed=FIRST_SEED).to_dict()
 
 
 def init_state() -> None:
@@ -135,6 +145,9 @@ def init_state() -> None:
     st.session_state.setdefault(CURRENT_MODEL, next(iter(st.session_state[MODELS]), None))
     st.session_state.setdefault(RUNS, [])
     st.session_state.setdefault(TRAIN_FORM, default_train_form())
+    st.session_state.setdefault(NEXT_SEED, FIRST_SEED)
+    st.session_state.setdefault(SEED_PINNED, False)
+    st.session_state.setdefault(PACE, "full")
     st.session_state.setdefault(CANVAS_GENERATION, 0)
     st.session_state.setdefault(UPLOAD_OUTCOME, None)
     st.session_state.setdefault(UPLOAD_GENERATION, 0)

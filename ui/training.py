@@ -24,6 +24,7 @@ from core.train import RunStatus, TrainConfig
 from ui import state
 from ui.background import BackgroundRun, RunView, SessionRuns
 from ui.i18n import N_, _
+from ui.pace import WATCHABLE_EPOCH_SECONDS
 from ui.scheduler import FairScheduler, capacity_from_env
 
 # Session id -> that session's SessionRuns, while the session holds them (see runs_of_session).
@@ -74,6 +75,28 @@ def status_word(status: str) -> str:
 
 # Lifecycle: what the Train page's form and buttons do.
 
+# The Train page's paces -> seconds an epoch takes at least (None: as fast as it computes). Step by
+# step is a paused run that the One step button moves on.
+PACE_EPOCH_SECONDS = {"full": None, "watchable": WATCHABLE_EPOCH_SECONDS, "step": None}
+
+
+def chosen_pace() -> str:
+    return st.session_state[state.PACE]
+
+
+def apply_pace(pace: str) -> None:
+    """Choose `pace` for the next runs and the live one: step by step pauses it, the other two
+    set it going at their pace."""
+    st.session_state[state.PACE] = pace
+    run = session_runs().live
+    if run is None:
+        return
+    run.set_pace(PACE_EPOCH_SECONDS[pace])
+    if pace == "step":
+        run.pause()
+    else:
+        run.resume()
+
 
 def end_live_run() -> None:
     """Stop the live run, if any, and keep its record: nothing is thrown away silently."""
@@ -84,18 +107,30 @@ def end_live_run() -> None:
 
 
 def start_run(config: TrainConfig, dataset: Dataset, paused: bool = False) -> BackgroundRun:
-    """End the live run (keeping its record) and start a new one with `config` on `dataset`."""
+    """End the live run (keeping its record) and start a new one with `config` on `dataset`, at
+    the chosen pace (step by step: paused)."""
     end_live_run()
     # training_scheduler() is a Streamlit call, where a newer click can stop this script run: call
     # it before SessionRuns numbers the run, or the next Start would make a "Run 2" of Run 1.
     scheduler = training_scheduler()
-    return session_runs().start(config, dataset, scheduler, paused=paused)
+    pace = chosen_pace()
+    return session_runs().start(
+        config,
+        dataset,
+        scheduler,
+        paused=paused or pace == "step",
+        epoch_seconds=PACE_EPOCH_SECONDS[pace],
+    )
 
 
-def start_unless_repeated(config: TrainConfig, dataset: Dataset) -> None:
-    """Start's click: a new run, unless it is the second click of a double click on Start."""
-    if not session_runs().is_repeat_start(config, dataset):
-        start_run(config, dataset)
+def start_unless_repeated(config: TrainConfig, dataset: Dataset, seed_moves_on: bool) -> bool:
+    """Start's click: a new run, unless it is the second click of a double click on Start; True
+    when a run started. `seed_moves_on`: the seed is not pinned, so the form moved on to the
+    next seed after the first click (the second click may carry it)."""
+    if session_runs().is_repeat_start(config, dataset, seed_moves_on):
+        return False
+    start_run(config, dataset)
+    return True
 
 
 def step_once(config: TrainConfig | None, dataset: Dataset) -> None:
