@@ -23,17 +23,19 @@ def shipped() -> SoftmaxRegression:
     return SoftmaxRegression.load(REPO / "models" / "default" / "model.npz")
 
 
-def _page(name: str) -> str:
-    return " ".join((REPO / "pages" / name).read_text(encoding="utf-8").split())
+def _page(name: str, *parts: str) -> str:
+    """The text of pages/<name> and of the ui modules that draw its parts, on one line."""
+    files = [REPO / "pages" / name, *(REPO / "ui" / part for part in parts)]
+    return " ".join(" ".join(f.read_text(encoding="utf-8").split()) for f in files)
 
 
 def test_confident_wrong_answers_of_the_shipped_model(shipped, mnist):
     P = predict_proba_uint8(shipped, mnist.test_images)
     wrong = P.argmax(axis=1) != mnist.test_labels
     confident = int((P[wrong].max(axis=1) > 0.9).sum())
-    assert f"{confident} of its {int(wrong.sum())} wrong answers" in _page("draw.py").replace(
-        '" "', ""
-    )
+    assert f"{confident} of its {int(wrong.sum())} wrong answers" in _page(
+        "draw.py", "draw_view.py"
+    ).replace('" "', "")
 
 
 def test_templates_resemble_class_mean_minus_overall_mean(shipped, mnist):
@@ -59,7 +61,7 @@ def test_bias_of_the_shipped_model_balances_average_evidence(shipped, mnist):
     # The biases are not the class frequencies: those would differ by at most ±0.12.
     log_prior = np.log(counts / counts.sum())
     assert np.abs(log_prior - log_prior.mean()).max() == pytest.approx(0.12, abs=0.005)
-    assert "at most ±0.12" in _page("weights.py").replace('" "', "")
+    assert "at most ±0.12" in _page("weights.py", "weights_parts.py").replace('" "', "")
     assert np.abs(b - b.mean()).max() > 1.5  # far wider than frequency alone explains
     assert np.corrcoef(b, overall @ W)[0, 1] < -0.5  # high average score -> low bias
     # Class 5 is the rarest, yet has the largest bias.
