@@ -288,6 +288,7 @@ NOTEBOOK_FORM = {
     LABELS["l2"]: 0.0,
     # The notebook's seed is unknown: Reset shows the seed rule's next seed (run 1 took 5).
     LABELS["seed"]: 6,
+    "Momentum μ": 0.9,  # the momentum rule's μ (the notebook's SGD does not use it)
 }
 
 
