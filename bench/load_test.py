@@ -196,6 +196,10 @@ def choose_pace(page, pace: str) -> None:
     button = page.get_by_role("radio", name=re.compile(PACE_NAMES[pace]))
     button.click()
     button.and_(page.locator('[aria-checked="true"]')).wait_for()
+    # The click's script run must be over before the form is filled in, or it redraws the form.
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        state="attached"
+    )
 
 
 def start_training(page, epochs: int, batch_size: int | None = None) -> None:
