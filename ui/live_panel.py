@@ -67,7 +67,6 @@ class LivePanel:
             left, right = st.columns(2)
             self.loss = left.container(key="live_loss").empty()
             self.acc = right.container(key="live_acc").empty()
-            self.optimum_note = st.empty()
             self.templates = st.container(key="live_templates").empty()
             st.caption(
                 _(
@@ -77,6 +76,8 @@ class LivePanel:
                     "lowers it."
                 )
             )
+            # Below what moves: the charts and templates stay in view on a laptop during a run.
+            self.optimum_note = st.empty()
         self._drawn: dict[str, object] = {}
         self.charts_sent = 0  # charts drawn so far, each under a key of its own
 
@@ -121,7 +122,12 @@ class LivePanel:
         # tell whether they changed.
         losses = (len(view.step_losses), view.step_losses[-1:], len(view.history))
         lines = optimum.lines_for(view.dataset, view.config)
-        self.optimum_note.caption(optimum.optimum_note(view.dataset, view.config))
+        # What the dashed lines are is told under the result; while they are not ready, how far
+        # their computation is (one line: what moves stays in view on a laptop).
+        if lines.loss is None:
+            self.optimum_note.caption(optimum.optimum_note(view.dataset, view.config))
+        else:
+            self.optimum_note.empty()
         if self._changed("loss", (losses, lines.loss)):
             steps_per_epoch = -(-self.n_train // view.config.batch_size)
             figure = step_loss_figure(

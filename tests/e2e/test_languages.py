@@ -26,6 +26,8 @@ CHINESE_TITLES = {
     "Train": "训练",
     "Weights": "权重",
     "Draw a digit": "手写数字",
+    "Confidence": "置信度",
+    "Experiments": "实验",
 }
 
 
@@ -68,7 +70,7 @@ def test_every_page_opens_in_chinese(app: Page, app_url: str, info, shoot):
 
 # A sentence of each page's introduction in both languages.
 INTRODUCTIONS = {
-    "draw": ("用鼠标（或手指）画一个数字。", "Draw a digit with the mouse (or a finger)."),
+    "draw": ("用鼠标（或手指）画一个数字", "Draw a digit with the mouse (or a finger)"),
     "weights": ("线性模型只通过十个**模板**来看每张图像", "A linear model sees each image only"),
 }
 
