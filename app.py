@@ -8,9 +8,11 @@ import streamlit as st
 
 from ui.i18n import _, use_language
 from ui.nav import APP_ICON, APP_TITLE, HOME, PAGES
+from ui.warm_up import start_warm_up
 
 use_language()  # before any text: the titles below are in it
 st.set_page_config(page_title=_(APP_TITLE), page_icon=APP_ICON, layout="wide")
+start_warm_up()  # once per process: the dataset, its statistics and PCA, ready for a first visit
 
 page = st.navigation(
     [

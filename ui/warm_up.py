@@ -1,0 +1,47 @@
+"""Warm the process-wide caches in a background thread when the server starts.
+
+A first visit to Explore, Weights or Confidence would otherwise pay for reading the default
+dataset and computing its statistics, its PCA and the shipped model's calibration (seconds on a
+fresh server). The thread fills the same st.cache_resource entries the pages read; a page that
+asks before it is done waits on Streamlit's per-entry lock instead of computing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import streamlit as st
+
+from core.datasets import DatasetError
+from ui import calibration_parts
+from ui.dataset_stats import PCA_SAMPLE, _dataset_stats_once, _pca_projection_once
+from ui.loaders import _load_dataset_once, shipped_model
+from ui.state import DEFAULT_DATASET
+
+LOG = logging.getLogger(__name__)
+
+
+def warm_caches(dataset_name: str = DEFAULT_DATASET) -> None:
+    """Fill the caches a first visit needs: the dataset `dataset_name`, its statistics and PCA,
+    and the shipped model's calibration on it. A missing dataset is left for the pages to
+    report."""
+    try:
+        dataset = _load_dataset_once(dataset_name)
+    except DatasetError as err:
+        LOG.info("warm-up skipped: %s", err)
+        return
+    _dataset_stats_once(dataset.name, dataset)
+    _pca_projection_once(dataset.name, dataset, PCA_SAMPLE)
+    model = shipped_model()
+    if model is not None:
+        key = calibration_parts.fingerprint(model, dataset.name)
+        calibration_parts.calibration_of(key, model, dataset)
+
+
+@st.cache_resource(show_spinner=False)
+def start_warm_up() -> threading.Thread:
+    """Start warm_caches in a daemon thread, once per process (later calls return it)."""
+    thread = threading.Thread(target=warm_caches, name="warm-caches", daemon=True)
+    thread.start()
+    return thread
