@@ -5,10 +5,10 @@ import streamlit as st
 
 from core.deskew import deskew
 from ui import links, state
-from ui.charts import NO_TOOLBAR, class_distribution_figure, pca_figure, pixel_histogram_figure
+from ui.charts import class_distribution_figure, pca_figure, pixel_histogram_figure
 from ui.class_names import display_class_names
 from ui.dataset_stats import dataset_stats, pca_projection
-from ui.figures import heatmap28
+from ui.figures import VIRIDIS, picture_html
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
 from ui.nav import EXPLORE
@@ -191,11 +191,7 @@ with left:
     )
 with right:
     st.markdown(_("**Variance of each pixel** across the training images"))
-    st.plotly_chart(
-        heatmap28(stats.variance, colorscale="Viridis", height=320, colorbar_title=_("variance")),
-        key="explore_variance",
-        config=NO_TOOLBAR,
-    )
+    st.container(key="explore_variance").html(picture_html(stats.variance, scale=VIRIDIS))
     never_inked = int((stats.mean_images == 0).all(axis=0).sum())
     st.caption(
         _(

@@ -8,8 +8,8 @@ import streamlit as st
 
 from core.deskew import deskew
 from ui import links, optimum
-from ui.charts import NO_TOOLBAR, bias_figure
-from ui.figures import heatmap28, templates_grid_html
+from ui.charts import bias_figure
+from ui.figures import picture_html, templates_grid_html
 from ui.i18n import N_, _, current_language, percent
 from ui.page import with_article
 
@@ -182,10 +182,8 @@ def pair_section(W, b, class_names, mean_images) -> tuple[int, int]:
     else:
         diff = W[:, a] - W[:, b_idx]
         left, right = st.columns(2)
-        left.plotly_chart(
-            heatmap28(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, height=360),
-            key="weights_pair_diff",
-            config=NO_TOOLBAR,
+        left.container(key="weights_pair_diff").html(
+            picture_html(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, max_px=340)
         )
         with right:
             st.markdown(
@@ -243,7 +241,7 @@ def templates_section(entry, W, class_names) -> None:
         _(
             "W[:, k] of each class as a 28×28 picture, all on one scale from −{limit} (blue) "
             "through 0 (white) to +{limit} (red). Hover a picture for its range; the one-class "
-            "view below shows each pixel's weight."
+            "view below shows one template larger, next to its class's mean image."
         ).format(limit=f"{limit:.3g}")
     )
     st.container(key="weights_templates").html(templates_grid_html(W, class_names, zmax=limit))
