@@ -21,7 +21,9 @@ import streamlit as st
 
 from core import analysis
 from core.datasets import Dataset
+from core.deskew import deskew
 from ui.i18n import _
+from ui.images import image_grid_html
 
 PCA_SAMPLE = 3000
 HIST_BINS = 64
@@ -113,6 +115,22 @@ def compute_pca(d: Dataset, n_sample: int = PCA_SAMPLE) -> PCAProjection:
     result = PCAProjection(indices, np.asarray(d.train_labels)[indices], proj, ratio)
     _frozen(result.indices, result.labels, result.proj, result.ratio)
     return result
+
+
+def browse_grid_html(images, labels, shown, class_names, split_name: str, deskewed: bool) -> str:
+    """Explore's grid of the images `shown` (indices into `images` (N, 784) and `labels` (N,)),
+    each captioned with its index and label; sheared upright first where `deskewed`."""
+    short_names = max(len(c) for c in class_names) <= 2
+    captions = [
+        f"#{i} · {class_names[labels[i]]}" if short_names else f"#{i}\n{class_names[labels[i]]}"
+        for i in shown
+    ]
+    tooltip = _("{split} image #{index}, label {label}")
+    tooltips = [
+        tooltip.format(split=split_name, index=i, label=class_names[labels[i]]) for i in shown
+    ]
+    pictures = deskew(images[shown]) if deskewed else images[shown]
+    return image_grid_html(pictures, captions, tooltips=tooltips)
 
 
 def fingerprint(d: Dataset) -> str:
