@@ -12,7 +12,6 @@ from ui.warm_up import start_warm_up
 
 use_language()  # before any text: the titles below are in it
 st.set_page_config(page_title=_(APP_TITLE), page_icon=APP_ICON, layout="wide")
-start_warm_up()  # once per process: the dataset, its statistics and PCA, ready for a first visit
 
 page = st.navigation(
     [
@@ -20,4 +19,5 @@ page = st.navigation(
         for p in PAGES
     ]
 )
+start_warm_up()  # once per process: the dataset, its statistics and PCA, ready for a first visit
 page.run()

@@ -56,3 +56,28 @@ def test_a_summary_round_trips_and_belongs_to_its_data_only(tmp_path):
     _assert_same(projection, ds.compute_pca(dataset, ds.PCA_SAMPLE))
     assert ds.load_summary(path, _tiny_dataset(1)) is None  # other pixels: not used
     assert ds.load_summary(tmp_path / "missing.npz", dataset) is None
+
+
+def test_the_warm_up_fills_the_caches_a_first_visit_reads(monkeypatch):
+    from ui import calibration_parts, warm_up
+    from ui.loaders import _load_dataset_once, shipped_model
+
+    computed = []
+    compute = calibration_parts.compute_calibration
+    monkeypatch.setattr(
+        calibration_parts,
+        "compute_calibration",
+        lambda model, dataset: computed.append(dataset.name) or compute(model, dataset),
+    )
+    calibration_parts.calibration_of.clear()
+    thread = warm_up.start_warm_up()
+    assert warm_up.start_warm_up() is thread  # once per process
+    thread.join(timeout=300)
+    if not computed:  # another test's app run started the thread earlier: warm up again
+        warm_up.warm_caches()
+    assert computed == ["mnist"]
+    model, dataset = shipped_model(), _load_dataset_once("mnist")
+    calibration_parts.calibration_of(
+        calibration_parts.fingerprint(model, "mnist"), model, dataset
+    )  # what the Confidence page asks for: already there
+    assert computed == ["mnist"]

@@ -20,7 +20,6 @@ from ui.loaders import shipped_model
 
 # Which dataset the sidebar selected ("mnist" or "fashion-mnist").
 DATASET = "dataset_name"
-DEFAULT_DATASET = "mnist"
 # name -> ModelEntry: the shipped default, runs of this session, uploads.
 MODELS = "models"
 # Name of the model the Weights and Draw pages use.
@@ -129,7 +128,7 @@ def default_train_form() -> dict:
 
 def init_state() -> None:
     """Put every key in place with its default; leave existing values alone."""
-    st.session_state.setdefault(DATASET, DEFAULT_DATASET)
+    st.session_state.setdefault(DATASET, "mnist")
     if MODELS not in st.session_state:
         shipped = shipped_entry()
         st.session_state[MODELS] = {} if shipped is None else {DEFAULT_MODEL_NAME: shipped}

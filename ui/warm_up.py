@@ -13,19 +13,18 @@ import threading
 
 import streamlit as st
 
-from core.datasets import DatasetError
-from ui import calibration_parts
-from ui.dataset_stats import PCA_SAMPLE, _dataset_stats_once, _pca_projection_once
-from ui.loaders import _load_dataset_once, shipped_model
-from ui.state import DEFAULT_DATASET
-
 LOG = logging.getLogger(__name__)
 
 
-def warm_caches(dataset_name: str = DEFAULT_DATASET) -> None:
+def warm_caches(dataset_name: str = "mnist") -> None:  # the sidebar's default dataset
     """Fill the caches a first visit needs: the dataset `dataset_name`, its statistics and PCA,
     and the shipped model's calibration on it. A missing dataset is left for the pages to
-    report."""
+    report. Imports here, in the thread: the first run of app.py need not wait for them."""
+    from core.datasets import DatasetError
+    from ui import calibration_parts
+    from ui.dataset_stats import PCA_SAMPLE, _dataset_stats_once, _pca_projection_once
+    from ui.loaders import _load_dataset_once, shipped_model
+
     try:
         dataset = _load_dataset_once(dataset_name)
     except DatasetError as err:
