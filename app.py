@@ -19,5 +19,8 @@ page = st.navigation(
         for p in PAGES
     ]
 )
-start_warm_up()  # once per process: the dataset, its statistics and PCA, ready for a first visit
 page.run()
+# Once per process, after the first page is drawn (started earlier, the thread delayed the
+# navigation menu): the dataset, its statistics and the shipped model's calibration, computed
+# before a visitor opens the pages that need them.
+start_warm_up()
