@@ -56,7 +56,7 @@ def shared_figure(key: tuple[Hashable, ...], build: Callable[[], go.Figure]) -> 
     """build(), once per process for each `key` in the visitor's language. `key` must name all
     the figure shows (dataset, model fingerprint, parameters). Building a Plotly figure costs
     tens of ms on every rerun; the result is shared by every session, so hand it to
-    st.plotly_chart (which copies it) and never change it."""
+    st.plotly_chart (which only reads it) and never change it."""
     return _figure_once((current_language(), *key), build)
 
 
