@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui.i18n import _, use_language
 from ui.nav import APP_ICON, APP_TITLE, HOME, PAGES
+from ui.warm_up import start_warm_up
 
 use_language()  # before any text: the titles below are in it
 st.set_page_config(page_title=_(APP_TITLE), page_icon=APP_ICON, layout="wide")
@@ -19,3 +20,7 @@ page = st.navigation(
     ]
 )
 page.run()
+# Once per process, after the first page is drawn (started earlier, the thread delayed the
+# navigation menu): the dataset, its statistics and the shipped model's calibration, computed
+# before a visitor opens the pages that need them.
+start_warm_up()

@@ -67,12 +67,19 @@ async ([href, title, limit]) => {
   return await (SETTLED)([title, t0, limit]);
 }
 """.replace("(SETTLED)", f"({SETTLED_JS.strip()})")
+FIRST_RUN_DONE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelector('[data-testid="stMain"] h1');
+}"""
 # A page whose heading is not its navigation title (Home shows the app's name).
 HEADING_OF = {"Home": "MNIST Softmax Lab"}
 
 
 def nav_pages(page) -> list[tuple[str, str]]:
     """(address, heading text) of every page the sidebar navigation lists."""
+    # After the first run: until st.navigation arrives, Streamlit lists the files in pages/.
+    page.wait_for_function(FIRST_RUN_DONE_JS, timeout=SETTLE_TIMEOUT_MS)
     links = page.locator('[data-testid="stSidebarNav"] a')
     links.first.wait_for(timeout=SETTLE_TIMEOUT_MS)
     found = links.evaluate_all("as => as.map(a => [a.href, a.innerText.trim()])")

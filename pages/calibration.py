@@ -9,6 +9,7 @@ from ui.charts import NO_TOOLBAR
 from ui.class_names import display_class_names
 from ui.i18n import _, number, percent
 from ui.images import image_grid_html
+from ui.loaders import shared_figure
 from ui.nav import CONFIDENCE
 from ui.page import dataset_or_stop, model_or_stop, start_page
 from ui.state import display_model_name
@@ -28,9 +29,8 @@ entry = model_or_stop(
 dataset = dataset_or_stop(entry.dataset)
 labels = np.asarray(dataset.test_labels)
 with st.spinner(_("Scoring the test images ...")):
-    calibration = parts.calibration_of(
-        parts.fingerprint(entry.model, dataset.name), entry.model, dataset
-    )
+    model_key = parts.fingerprint(entry.model, dataset.name)
+    calibration = parts.calibration_of(model_key, entry.model, dataset)
 names = display_class_names(entry.class_names)
 
 st.caption(
@@ -52,7 +52,12 @@ cols[2].metric(
     ),
 )
 st.plotly_chart(
-    parts.reliability_figure(calibration.bins, _("Reliability diagram, all test images")),
+    shared_figure(
+        ("reliability", model_key),
+        lambda: parts.reliability_figure(
+            calibration.bins, _("Reliability diagram, all test images")
+        ),
+    ),
     key="reliability",
     config=NO_TOOLBAR,
 )
@@ -92,21 +97,27 @@ else:
     st.caption(_("T > 1: on the whole this model is too sure of itself, so T softens it."))
 before, after = st.columns(2)
 before.plotly_chart(
-    parts.reliability_figure(
-        calibration.half_before,
-        _("Before (T = 1): ECE {ece}").format(ece=percent(calibration.ece_before)),
-        height=360,
+    shared_figure(
+        ("reliability_before", model_key),
+        lambda: parts.reliability_figure(
+            calibration.half_before,
+            _("Before (T = 1): ECE {ece}").format(ece=percent(calibration.ece_before)),
+            height=360,
+        ),
     ),
     key="reliability_before",
     config=NO_TOOLBAR,
 )
 after.plotly_chart(
-    parts.reliability_figure(
-        calibration.half_after,
-        _("After (T = {t}): ECE {ece}").format(
-            t=f"{calibration.temperature:.2f}", ece=percent(calibration.ece_after)
+    shared_figure(
+        ("reliability_after", model_key),
+        lambda: parts.reliability_figure(
+            calibration.half_after,
+            _("After (T = {t}): ECE {ece}").format(
+                t=f"{calibration.temperature:.2f}", ece=percent(calibration.ece_after)
+            ),
+            height=360,
         ),
-        height=360,
     ),
     key="reliability_after",
     config=NO_TOOLBAR,

@@ -3,14 +3,14 @@
 import numpy as np
 import streamlit as st
 
-from core.deskew import deskew
 from ui import links, state
-from ui.charts import NO_TOOLBAR, class_distribution_figure, pca_figure, pixel_histogram_figure
+from ui.charts import class_distribution_figure, pca_figure, pixel_histogram_figure
 from ui.class_names import display_class_names
-from ui.dataset_stats import dataset_stats, pca_projection
-from ui.figures import heatmap28
+from ui.dataset_stats import browse_grid_html, dataset_stats, pca_projection
+from ui.figures import VIRIDIS, picture_html
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
+from ui.loaders import shared_figure, shared_html
 from ui.nav import EXPLORE
 from ui.page import dataset_or_stop, start_page
 
@@ -119,15 +119,6 @@ if len(shown):
             last=number(first + len(shown)),
         )
     )
-    short_names = max(len(c) for c in class_names) <= 2
-    captions = [
-        f"#{i} · {class_names[labels[i]]}" if short_names else f"#{i}\n{class_names[labels[i]]}"
-        for i in shown
-    ]
-    tooltip = _("{split} image #{index}, label {label}")
-    tooltips = [
-        tooltip.format(split=split_name, index=i, label=class_names[labels[i]]) for i in shown
-    ]
     deskewed = st.toggle(
         _("Deskewed"),
         key="explore_deskew",
@@ -145,8 +136,11 @@ if len(shown):
                 "notebook's settings on MNIST: {plain} → {deskewed} test accuracy)."
             ).format(plain=percent(DESKEW_MEASURED[0]), deskewed=percent(DESKEW_MEASURED[1]))
         )
-    pictures = deskew(images[shown]) if deskewed else images[shown]
-    st.container(key="explore_grid").html(image_grid_html(pictures, captions, tooltips=tooltips))
+    grid = shared_html(
+        ("explore_grid", dataset.name, split, chosen, page, deskewed),
+        lambda: browse_grid_html(images, labels, shown, class_names, split_name, deskewed),
+    )
+    st.container(key="explore_grid").html(grid)
 else:
     st.info(_("No images match this filter."))
 
@@ -159,7 +153,10 @@ st.caption(
     )
 )
 st.plotly_chart(
-    class_distribution_figure(stats.train_counts, stats.test_counts, class_names),
+    shared_figure(
+        ("explore_distribution", dataset.name, class_names),
+        lambda: class_distribution_figure(stats.train_counts, stats.test_counts, class_names),
+    ),
     key="explore_distribution",
 )
 
@@ -172,7 +169,11 @@ st.caption(
         "0.19–0.47)."
     )
 )
-st.container(key="explore_means").html(image_grid_html(stats.mean_images, list(class_names)))
+st.container(key="explore_means").html(
+    shared_html(
+        ("explore_means", dataset.name), lambda: image_grid_html(stats.mean_images, class_names)
+    )
+)
 
 # -- pixels ----------------------------------------------------------------------------------------
 st.subheader(_("Pixels"))
@@ -180,7 +181,11 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown(_("**Intensity histogram** (all training pixels)"))
     st.plotly_chart(
-        pixel_histogram_figure(stats.hist_counts, stats.hist_edges), key="explore_histogram"
+        shared_figure(
+            ("explore_histogram", dataset.name),
+            lambda: pixel_histogram_figure(stats.hist_counts, stats.hist_edges),
+        ),
+        key="explore_histogram",
     )
     zero_share = stats.hist_counts[0] / stats.hist_counts.sum()
     st.caption(
@@ -191,11 +196,7 @@ with left:
     )
 with right:
     st.markdown(_("**Variance of each pixel** across the training images"))
-    st.plotly_chart(
-        heatmap28(stats.variance, colorscale="Viridis", height=320, colorbar_title=_("variance")),
-        key="explore_variance",
-        config=NO_TOOLBAR,
-    )
+    st.container(key="explore_variance").html(picture_html(stats.variance, scale=VIRIDIS))
     never_inked = int((stats.mean_images == 0).all(axis=0).sum())
     st.caption(
         _(
@@ -224,7 +225,12 @@ st.caption(
     )
 )
 st.plotly_chart(
-    pca_figure(projection.proj, projection.labels, class_names, indices=projection.indices),
+    shared_figure(
+        ("explore_pca", dataset.name, class_names),
+        lambda: pca_figure(
+            projection.proj, projection.labels, class_names, indices=projection.indices
+        ),
+    ),
     key="explore_pca",
 )
 with st.expander(_("How the projection is computed")):

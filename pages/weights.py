@@ -7,10 +7,9 @@ import streamlit as st
 from core.datasets import DATASET_TITLES, DatasetError
 from ui import links
 from ui import weights_parts as parts
-from ui.charts import NO_TOOLBAR
 from ui.class_names import display_class_names
 from ui.dataset_stats import dataset_stats
-from ui.figures import heatmap28, templates_grid_html
+from ui.figures import picture_html, templates_grid_html
 from ui.i18n import _, percent
 from ui.loaders import load_shared_dataset
 from ui.nav import TRAIN, WEIGHTS
@@ -80,28 +79,19 @@ k = st.selectbox(
 )
 m = float(np.abs(W).max()) or 1.0  # the templates' shared scale
 cols = st.columns(3)
-cols[0].plotly_chart(
-    heatmap28(W[:, k], _("template W[:, {k}]").format(k=k), diverging=True, zmax=m, height=320),
-    key="weights_detail_template",
-    config=NO_TOOLBAR,
+cols[0].container(key="weights_detail_template").html(
+    picture_html(W[:, k], _("template W[:, {k}]").format(k=k), diverging=True, zmax=m)
 )
 if mean_images is not None:
     mean_k = mean_images[k]
-    cols[1].plotly_chart(
-        heatmap28(
-            mean_k,
-            _("mean training image of {name}").format(name=class_names[k]),
-            zmax=1.0,
-            height=320,
-        ),
-        key="weights_detail_mean",
-        config=NO_TOOLBAR,
+    cols[1].container(key="weights_detail_mean").html(
+        picture_html(
+            mean_k, _("mean training image of {name}").format(name=class_names[k]), zmax=1.0
+        )
     )
     evidence = mean_k * W[:, k]
-    cols[2].plotly_chart(
-        heatmap28(evidence, _("mean image × template"), diverging=True, height=320),
-        key="weights_detail_evidence",
-        config=NO_TOOLBAR,
+    cols[2].container(key="weights_detail_evidence").html(
+        picture_html(evidence, _("mean image × template"), diverging=True)
     )
     st.caption(
         _(

@@ -99,17 +99,29 @@ def test_templates_figure_checks_shapes():
 # -- single heatmaps ------------------------------------------------------------------------------
 
 
-def test_heatmap28_diverging_and_plain():
+def test_a_picture_is_its_image_on_its_scale_with_title_and_key():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    def rgb_of(page: str) -> np.ndarray:
+        uri = re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1)
+        return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGB"))
+
     img = np.linspace(-2, 1, 784)
-    fig = figures.heatmap28(img, "t", diverging=True)
-    heat = fig.data[0]
-    assert np.asarray(heat.z).shape == (28, 28)
-    assert (heat.zmin, heat.zmid, heat.zmax) == (-2.0, 0.0, 2.0)
-    assert fig.layout.title.text == "t"
-    assert fig.layout.yaxis.scaleanchor == "x"
-    plain = figures.heatmap28(np.abs(img).reshape(28, 28), zmax=5.0, colorscale="Viridis")
-    assert (plain.data[0].zmin, plain.data[0].zmax) == (0.0, 5.0)
-    assert "row" in plain.data[0].hovertemplate
+    page = figures.picture_html(img, "t <b>", diverging=True)
+    np.testing.assert_array_equal(rgb_of(page), figures.diverging_rgb(img.reshape(28, 28), 2.0))
+    assert re.findall(r"<figcaption>(.*?)</", page) == ["t &lt;b&gt;"]
+    assert re.findall(r"<span>(.*?)</span>", page) == ["−2", "+2"]
+    plain = figures.picture_html(np.abs(img).reshape(28, 28), zmax=4.0)
+    assert "<figcaption>" not in plain
+    grey = rgb_of(plain)[..., 0]
+    np.testing.assert_array_equal(grey, np.round(np.abs(img).reshape(28, 28) / 4 * 255))
+    assert re.findall(r"<span>(.*?)</span>", plain) == ["0", "4"]
+    viridis = rgb_of(figures.picture_html(np.zeros(784), scale=figures.VIRIDIS))
+    assert tuple(viridis[0, 0]) == (0x44, 0x01, 0x54)  # all zero: the scale's first colour
 
 
 # -- confusion ------------------------------------------------------------------------------------

@@ -45,14 +45,13 @@ def image_caption(at: AppTest) -> str:
     return " ".join(i.caption for img in at.get("image") for i in img.proto.imgs)
 
 
-def chart_titles(at: AppTest) -> list[str]:
-    import json
+def picture_titles(at: AppTest) -> list[str]:
+    """The titles of the page's single pictures (ui.figures.picture_html)."""
+    import html
+    import re
 
-    titles = []
-    for chart in at.get("plotly_chart"):
-        title = json.loads(chart.proto.spec)["layout"].get("title") or {}
-        titles.append(title.get("text", ""))
-    return titles
+    bodies = [h.proto.body for h in at.get("html") if 'class="picture28"' in h.proto.body]
+    return [html.unescape(t) for b in bodies for t in re.findall(r"<figcaption>(.*?)</", b)]
 
 
 # -- Draw --------------------------------------------------------------------------------------
@@ -152,7 +151,7 @@ def test_weights_pair_opens_that_difference_template(app):
     open_page(app, WEIGHTS, pair="3,5")
     assert app.selectbox(key="weights_pair_a").value == 3
     assert app.selectbox(key="weights_pair_b").value == 5
-    assert "W[:, 3] − W[:, 5]" in chart_titles(app)
+    assert "W[:, 3] − W[:, 5]" in picture_titles(app)
     assert any(s.value == "Why a 3 is not a 5: difference templates" for s in app.subheader)
     assert app.query_params["pair"] == "3,5"
     assert not note(app)
@@ -161,7 +160,7 @@ def test_weights_pair_opens_that_difference_template(app):
 def test_weights_class_opens_that_class_up_close(app):
     open_page(app, WEIGHTS, **{"class": "8"})
     assert app.selectbox(key="weights_class").value == 8
-    assert "template W[:, 8]" in chart_titles(app)
+    assert "template W[:, 8]" in picture_titles(app)
     assert "what a typical 8 looks like" in captions(app)
     assert app.query_params["class"] == "8"
 
@@ -245,5 +244,5 @@ def test_weights_epoch_the_model_has_no_snapshot_of_is_ignored(trained, value):
 def test_weights_pair_in_chinese(app):
     open_page(app, WEIGHTS, pair="4,9", lang="zh")
     assert any(s.value == "为什么 4 不是 9：差异模板" for s in app.subheader)
-    assert "W[:, 4] − W[:, 9]" in chart_titles(app)
+    assert "W[:, 4] − W[:, 9]" in picture_titles(app)
     assert not any("difference templates" in s.value for s in app.subheader)

@@ -56,7 +56,11 @@ def test_weights_compares_the_models_templates_with_the_optimums(app):
     app.switch_page("pages/weights.py").run()
     app.toggle(key="weights_compare_optimum").set_value(True).run()
     assert not app.exception
-    grids = [h.proto.body for h in app.get("html") if "linear-gradient" in h.proto.body]
+    grids = [
+        h.proto.body
+        for h in app.get("html")
+        if "linear-gradient" in h.proto.body and "digit-grid" in h.proto.body
+    ]
     best = load_shipped(OptimumKey.of("mnist", 0.0))
     limit = float(np.abs(best.model.W).max())
     assert len(grids) == 2 and f"+{limit:.3g}</span>" in grids[1]

@@ -51,6 +51,20 @@ def _array(value) -> np.ndarray:
     return np.asarray(value, dtype=float)
 
 
+def _pictures(at: AppTest) -> dict[str, tuple[np.ndarray, str]]:
+    """title -> (RGB array, colour key text) of every single picture (ui.figures.picture_html)."""
+    from PIL import Image
+
+    out = {}
+    for body in (h.proto.body for h in at.get("html") if 'class="picture28"' in h.proto.body):
+        titles = re.findall(r"<figcaption>(.*?)</", body)
+        uri = re.search(r'src="data:image/png;base64,([^"]+)"', body).group(1)
+        rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGB"))
+        key_text = " ".join(re.findall(r"<span>(.*?)</span>", body))
+        out[html.unescape(titles[0]) if titles else ""] = (rgb, key_text)
+    return out
+
+
 def _image_grids(at: AppTest) -> list[list[str]]:
     """The captions of every image grid on the page (ui.images.image_grid_html), in order."""
     bodies = [h.proto.body for h in at.get("html") if 'class="digit-grid"' in h.proto.body]
@@ -71,12 +85,7 @@ def test_explore_renders_all_charts(explore):
     assert not explore.exception
     assert not explore.error
     charts = _charts(explore)
-    for key in (
-        "explore_distribution",
-        "explore_histogram",
-        "explore_variance",
-        "explore_pca",
-    ):
+    for key in ("explore_distribution", "explore_histogram", "explore_pca"):
         assert key in charts, key
     browse, means = _image_grids(explore)
     assert len(browse) == 50
@@ -84,6 +93,18 @@ def test_explore_renders_all_charts(explore):
     pca = charts["explore_pca"]
     assert len(pca["data"]) == 10 and all(t["type"] == "scattergl" for t in pca["data"])
     assert sum(len(_array(t["x"])) for t in pca["data"]) == 3000
+
+
+def test_explore_variance_is_a_picture_on_its_own_scale(explore):
+    from core.analysis import pixel_variance
+    from core.datasets import load_dataset
+    from ui.figures import VIRIDIS, scale_rgb
+
+    variance = pixel_variance(load_dataset("mnist").train_images).reshape(28, 28)
+    rgb, key_text = _pictures(explore)[""]
+    top = float(variance.max())
+    np.testing.assert_array_equal(rgb, scale_rgb(variance, 0.0, top, VIRIDIS))
+    assert key_text == f"0 {top:.3g}"
 
 
 def test_explore_class_filter_changes_the_grid(explore):
@@ -118,7 +139,11 @@ def _template_grid(at: AppTest, index: int) -> tuple[list[np.ndarray], list[str]
     number `index` (ui.figures.templates_grid_html; -1: the last)."""
     from PIL import Image
 
-    grids = [h.proto.body for h in at.get("html") if "linear-gradient" in h.proto.body]
+    grids = [
+        h.proto.body
+        for h in at.get("html")
+        if "linear-gradient" in h.proto.body and "digit-grid" in h.proto.body
+    ]
     body = grids[index]
     pictures = [
         np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGB"))
@@ -142,7 +167,12 @@ def test_weights_page_shows_ten_templates_on_one_symmetric_scale(weights):
     for k in (0, 7):  # white at 0, one scale for all: each picture is its template's colours
         np.testing.assert_array_equal(pictures[k], diverging_rgb(W[:, k].reshape(28, 28), limit))
     assert "weights_bias" in charts
-    assert "weights_detail_mean" in charts
+    pictures = _pictures(weights)
+    np.testing.assert_array_equal(
+        pictures["template W[:, 0]"][0], diverging_rgb(W[:, 0].reshape(28, 28), limit)
+    )
+    assert pictures["mean training image of 0"][1] == "0 1"  # grey, on the 0..1 pixel scale
+    assert "mean image × template" in pictures
     # The shipped model has no snapshots: say so and point to the Train page.
     assert any("no per-epoch snapshots" in i.value for i in weights.info)
 
@@ -151,14 +181,16 @@ def test_weights_pair_difference(weights):
     weights.selectbox(key="weights_pair_a").set_value(3)
     weights.selectbox(key="weights_pair_b").set_value(5).run()
     assert not weights.exception
-    diff = _charts(weights)["weights_pair_diff"]
-    assert diff["layout"]["title"]["text"] == "W[:, 3] − W[:, 5]"
+    from ui.figures import diverging_rgb
+
     W = SoftmaxRegression.load(DEFAULT_MODEL).W
-    np.testing.assert_allclose(
-        _array(diff["data"][0]["z"]), (W[:, 3] - W[:, 5]).reshape(28, 28), rtol=1e-5, atol=1e-6
-    )
+    diff = (W[:, 3] - W[:, 5]).reshape(28, 28)
+    rgb, key_text = _pictures(weights)["W[:, 3] − W[:, 5]"]
+    limit = float(np.abs(diff).max())
+    np.testing.assert_array_equal(rgb, diverging_rgb(diff, limit))  # white at 0, ±max|diff|
+    assert key_text == f"−{limit:.3g} +{limit:.3g}"
     weights.selectbox(key="weights_pair_b").set_value(3).run()
-    assert "weights_pair_diff" not in _charts(weights)
+    assert not any(title.startswith("W[:, 3]") for title in _pictures(weights))
     assert any("two different classes" in i.value for i in weights.info)
 
 

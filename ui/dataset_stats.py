@@ -2,21 +2,33 @@
 
 Cached with st.cache_resource keyed by the dataset NAME only (the Dataset itself is passed as
 `_dataset`, which Streamlit does not hash): every session shares one read-only copy.
+
+They are deterministic, so data/summaries/<name>.npz ships them (about 60 kB, written by
+`python scripts/dataset_summaries.py`): a first visit reads them instead of computing the PCA
+(seconds on a busy server). The file names a fingerprint of the arrays it was computed from and
+is used only when the loaded dataset has the same one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import logging
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from core import analysis
 from core.datasets import Dataset
+from core.deskew import deskew
 from ui.i18n import _
+from ui.images import image_grid_html
 
 PCA_SAMPLE = 3000
 HIST_BINS = 64
+SUMMARY_DIR = Path(__file__).resolve().parents[1] / "data" / "summaries"
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,12 @@ def dataset_stats(name: str, _dataset: Dataset) -> DatasetStats:
 
 @st.cache_resource(show_spinner=False)
 def _dataset_stats_once(name: str, _dataset: Dataset) -> DatasetStats:
-    d = _dataset
+    shipped = _shipped_summary(name, _dataset)
+    return shipped[0] if shipped is not None else compute_stats(_dataset)
+
+
+def compute_stats(d: Dataset) -> DatasetStats:
+    """The statistics of dataset `d`, computed (read-only arrays)."""
     n_classes = d.n_classes
     counts, edges = analysis.pixel_histogram(d.train_images, bins=HIST_BINS)
     stats = DatasetStats(
@@ -75,14 +92,7 @@ def _dataset_stats_once(name: str, _dataset: Dataset) -> DatasetStats:
         train_counts=np.bincount(d.train_labels, minlength=n_classes),
         test_counts=np.bincount(d.test_labels, minlength=n_classes),
     )
-    _frozen(
-        stats.mean_images,
-        stats.variance,
-        stats.hist_counts,
-        stats.hist_edges,
-        stats.train_counts,
-        stats.test_counts,
-    )
+    _frozen(*(getattr(stats, f.name) for f in fields(DatasetStats)))
     return stats
 
 
@@ -94,9 +104,69 @@ def pca_projection(name: str, _dataset: Dataset, n_sample: int = PCA_SAMPLE) -> 
 
 @st.cache_resource(show_spinner=False)
 def _pca_projection_once(name: str, _dataset: Dataset, n_sample: int) -> PCAProjection:
-    d = _dataset
+    shipped = _shipped_summary(name, _dataset) if n_sample == PCA_SAMPLE else None
+    return shipped[1] if shipped is not None else compute_pca(_dataset, n_sample)
+
+
+def compute_pca(d: Dataset, n_sample: int = PCA_SAMPLE) -> PCAProjection:
+    """PCA of `n_sample` training images of `d` sampled with default_rng(0), computed."""
     indices = analysis.sample_indices(len(d.train_labels), n_sample, np.random.default_rng(0))
     proj, ratio = analysis.pca_2d(d.train_images, indices)
     result = PCAProjection(indices, np.asarray(d.train_labels)[indices], proj, ratio)
     _frozen(result.indices, result.labels, result.proj, result.ratio)
     return result
+
+
+def browse_grid_html(images, labels, shown, class_names, split_name: str, deskewed: bool) -> str:
+    """Explore's grid of the images `shown` (indices into `images` (N, 784) and `labels` (N,)),
+    each captioned with its index and label; sheared upright first where `deskewed`."""
+    short_names = max(len(c) for c in class_names) <= 2
+    captions = [
+        f"#{i} · {class_names[labels[i]]}" if short_names else f"#{i}\n{class_names[labels[i]]}"
+        for i in shown
+    ]
+    tooltip = _("{split} image #{index}, label {label}")
+    tooltips = [
+        tooltip.format(split=split_name, index=i, label=class_names[labels[i]]) for i in shown
+    ]
+    pictures = deskew(images[shown]) if deskewed else images[shown]
+    return image_grid_html(pictures, captions, tooltips=tooltips)
+
+
+def fingerprint(d: Dataset) -> str:
+    """SHA-1 of the dataset's arrays (about 50 ms for MNIST): which data a summary belongs to."""
+    digest = hashlib.sha1()
+    for array in (d.train_images, d.train_labels, d.test_images, d.test_labels):
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def save_summary(path: Path, d: Dataset) -> None:
+    """Write the statistics and PCA of `d` with its fingerprint to `path` (.npz)."""
+    stats, projection = compute_stats(d), compute_pca(d)
+    arrays = {f"stats_{f.name}": getattr(stats, f.name) for f in fields(DatasetStats)}
+    arrays |= {f"pca_{f.name}": getattr(projection, f.name) for f in fields(PCAProjection)}
+    np.savez_compressed(path, fingerprint=np.array(fingerprint(d)), **arrays)
+
+
+def load_summary(path: Path, d: Dataset) -> tuple[DatasetStats, PCAProjection] | None:
+    """The statistics and PCA stored at `path` if they were computed from `d`, else None."""
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as stored:
+        if str(stored["fingerprint"]) != fingerprint(d):
+            LOG.warning("%s does not match the loaded %s; computing instead", path, d.name)
+            return None
+        stats = DatasetStats(**{f.name: stored[f"stats_{f.name}"] for f in fields(DatasetStats)})
+        projection = PCAProjection(
+            **{f.name: stored[f"pca_{f.name}"] for f in fields(PCAProjection)}
+        )
+    _frozen(*(getattr(stats, f.name) for f in fields(DatasetStats)))
+    _frozen(*(getattr(projection, f.name) for f in fields(PCAProjection)))
+    return stats, projection
+
+
+@st.cache_resource(show_spinner=False)
+def _shipped_summary(name: str, _dataset: Dataset) -> tuple[DatasetStats, PCAProjection] | None:
+    return load_summary(SUMMARY_DIR / f"{name}.npz", _dataset)

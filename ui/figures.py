@@ -1,5 +1,7 @@
 """Heatmaps: arrays drawn cell by cell (28x28 images, weight templates, the confusion matrix);
-bar, line and scatter charts of numbers are in ui/charts.py. Pure functions -> go.Figure.
+bar, line and scatter charts of numbers are in ui/charts.py. Pure functions -> go.Figure, or
+HTML with PNG pictures where hovering a cell would add nothing (the browser draws a picture at
+once; a Plotly heatmap costs it tens of milliseconds on every page switch).
 
 Images are given as (784,) rows or (28, 28). Weight templates are tiled on one canvas, one
 heatmap trace per class (so the hover can name the class) on a single symmetric diverging colour
@@ -14,6 +16,7 @@ import io
 from collections.abc import Sequence
 
 import numpy as np
+import plotly.colors as pc
 import plotly.graph_objects as go
 from PIL import Image
 
@@ -38,6 +41,7 @@ DIVERGING = [
     [1.0, "rgb(103,0,31)"],
 ]
 GREYS = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]
+VIRIDIS = [[k / 9, colour] for k, colour in enumerate(pc.sequential.Viridis)]  # 10 stops
 _NO_AXIS = dict(visible=False, showgrid=False, zeroline=False)
 
 
@@ -191,46 +195,6 @@ def templates_figure(
     return fig
 
 
-def heatmap28(
-    image: np.ndarray,
-    title: str = "",
-    diverging: bool = False,
-    zmax: float | None = None,
-    colorscale: str | list | None = None,
-    *,
-    height: int = 300,
-    colorbar_title: str = "",
-) -> go.Figure:
-    """One 28x28 heatmap; hover (row, col, value); equal aspect.
-
-    diverging=True: symmetric limits +-zmax (default max |image|), white at zero. Otherwise the
-    scale runs 0..zmax (grey for images, or `colorscale`); zmax defaults to the data maximum.
-    """
-    img = as_images(image)[0].astype(np.float32, copy=False)
-    if diverging:
-        m = _symmetric_limit(img) if zmax is None else float(zmax)
-        scale = dict(colorscale=colorscale or DIVERGING, zmin=-m, zmax=m, zmid=0.0)
-    else:
-        top = float(np.nanmax(img)) if zmax is None else float(zmax)
-        scale = dict(colorscale=colorscale or GREYS, zmin=0.0, zmax=top if top > 0 else 1.0)
-    fig = go.Figure(
-        go.Heatmap(
-            z=img,
-            customdata=_PIXEL_RC,
-            **scale,
-            colorbar=dict(thickness=10, len=0.9, title=dict(text=colorbar_title, side="right")),
-            hovertemplate=_(
-                "row %{customdata[0]}, col %{customdata[1]}<br>value %{z:.4g}<extra></extra>"
-            ),
-        )
-    )
-    if title:
-        fig.update_layout(title=dict(text=title, x=0.5, xanchor="center", font=dict(size=14)))
-    top = 30 if title else 4
-    _image_layout(fig, SIDE, SIDE, (height - top - 4) / SIDE, top=top, right=5)
-    return fig
-
-
 def _confusion_hover() -> str:
     """A confusion cell's hover: true and predicted class, count and share of the true class."""
     return _(
@@ -334,16 +298,27 @@ def confusion_cell_from_selection(selection) -> tuple[int, int] | None:
     return None
 
 
+def _triplet(colour: str) -> list[int]:
+    """ "rgb(r,g,b)" or "#rrggbb" -> [r, g, b]."""
+    if colour.startswith("#"):
+        return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return [int(c) for c in colour[4:-1].split(",")]
+
+
+def scale_rgb(values: np.ndarray, low: float, high: float, scale: list) -> np.ndarray:
+    """Values (...) coloured on `scale` ([[stop, colour], ...]) over [low, high] (clipped):
+    uint8 (..., 3)."""
+    stops = np.array([stop for stop, _colour in scale], dtype=float)
+    colours = np.array([_triplet(colour) for _stop, colour in scale], dtype=float)
+    position = np.clip((np.asarray(values, dtype=np.float64) - low) / (high - low), 0, 1)
+    channels = [np.interp(position, stops, colours[:, c]) for c in range(3)]
+    return np.round(np.stack(channels, axis=-1)).astype(np.uint8)
+
+
 def diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
     """Values (...) coloured on DIVERGING over [-limit, +limit] (white at 0, clipped outside):
     uint8 (..., 3)."""
-    stops = np.array([stop for stop, _colour in DIVERGING])
-    colours = np.array(
-        [[int(c) for c in colour[4:-1].split(",")] for _stop, colour in DIVERGING], dtype=float
-    )  # (11, 3) from "rgb(r,g,b)"
-    position = (np.clip(np.asarray(values, dtype=np.float64) / limit, -1, 1) + 1) / 2
-    channels = [np.interp(position, stops, colours[:, c]) for c in range(3)]
-    return np.round(np.stack(channels, axis=-1)).astype(np.uint8)
+    return scale_rgb(values, -limit, limit, DIVERGING)
 
 
 def rgb_data_uri(rgb: np.ndarray) -> str:
@@ -386,12 +361,58 @@ def templates_grid_html(
 
 def colour_key_html(limit: float) -> str:
     """A horizontal colour bar from -limit (blue) through 0 (white) to +limit (red)."""
-    gradient = ", ".join(colour for _stop, colour in DIVERGING)
+    return _key_html(f"−{limit:.3g}", f"+{limit:.3g}", DIVERGING)
+
+
+def _key_html(low: str, high: str, scale: list, max_px: int = 420) -> str:
+    gradient = ", ".join(colour for _stop, colour in scale)
     return (
         '<div style="display:flex; align-items:center; gap:6px; font-size:13px; '
-        'margin:-0.5rem 0 0.5rem; max-width:420px">'
-        f"<span>−{limit:.3g}</span>"
+        f'margin:-0.5rem 0 0.5rem; max-width:{max_px}px">'
+        f"<span>{low}</span>"
         f'<div style="flex:1; height:10px; border:1px solid #999; '
         f'background:linear-gradient(to right, {gradient})"></div>'
-        f"<span>+{limit:.3g}</span></div>"
+        f"<span>{high}</span></div>"
+    )
+
+
+PICTURE_STYLE = """<style>
+.picture28 {margin: 0 0 1rem; width: 100%;}
+.picture28 figcaption {text-align: center; font-size: 14px; margin-bottom: 4px;}
+.picture28 img {display: block; width: 100%; aspect-ratio: 1; image-rendering: pixelated;}
+</style>"""
+
+
+def picture_html(
+    image: np.ndarray,
+    title: str = "",
+    *,
+    diverging: bool = False,
+    zmax: float | None = None,
+    scale: list | None = None,
+    max_px: int = 280,
+) -> str:
+    """One 28x28 image (784,) or (28, 28) as a coloured picture under its title, with its colour
+    key; at most `max_px` wide. diverging=True: ±zmax (default max |image|) on DIVERGING, white
+    at zero. Otherwise 0..zmax (default the maximum) on `scale` (default GREYS). A picture, not a
+    heatmap: nothing for the browser to lay out, and it stays readable on a phone."""
+    img = as_images(image)[0].astype(np.float64)
+    if diverging:
+        top = _symmetric_limit(img) if zmax is None else float(zmax)
+        low, scale, ends = -top, scale or DIVERGING, (f"−{top:.3g}", f"+{top:.3g}")
+    else:
+        top = float(np.nanmax(img)) if zmax is None else float(zmax)
+        top = top if top > 0 else 1.0
+        low, scale, ends = 0.0, scale or GREYS, ("0", f"{top:.3g}")
+    ends_of_values = {"low": f"{img.min():.3g}", "high": f"{img.max():.3g}"}
+    if title:
+        tip = _("{title}: values from {low} to {high}").format(title=title, **ends_of_values)
+    else:
+        tip = _("Values from {low} to {high}").format(**ends_of_values)
+    tip = html.escape(tip, quote=True)
+    caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""
+    return (
+        f'{PICTURE_STYLE}<figure class="picture28" style="max-width:{max_px}px">{caption}'
+        f'<img src="{rgb_data_uri(scale_rgb(img, low, top, scale))}" alt="{tip}" title="{tip}">'
+        f"</figure>{_key_html(*ends, scale, max_px)}"
     )

@@ -8,9 +8,10 @@ import streamlit as st
 
 from core.deskew import deskew
 from ui import links, optimum
-from ui.charts import NO_TOOLBAR, bias_figure
-from ui.figures import heatmap28, templates_grid_html
+from ui.charts import bias_figure
+from ui.figures import picture_html, templates_grid_html
 from ui.i18n import N_, _, current_language, percent
+from ui.loaders import shared_figure
 from ui.page import with_article
 
 # Widget keys (the link parameters ?class=, ?pair=, ?epoch= fill them).
@@ -138,7 +139,13 @@ def bias_section(W, b, class_names, mean_images, class_counts) -> None:
             "on MNIST it would shift the biases by at most ±0.12."
         )
     )
-    st.plotly_chart(bias_figure(b, class_names), key="weights_bias")
+    st.plotly_chart(
+        shared_figure(
+            ("weights_bias", np.asarray(b, np.float32).tobytes(), tuple(class_names)),
+            lambda: bias_figure(b, class_names),
+        ),
+        key="weights_bias",
+    )
     if mean_images is not None and np.ptp(b) > 0:  # all-equal biases have no correlation
         # The average score x̄ · W[:, k] over all training images, x̄ the overall mean image.
         average_score = (class_counts @ mean_images / class_counts.sum()) @ W
@@ -182,10 +189,8 @@ def pair_section(W, b, class_names, mean_images) -> tuple[int, int]:
     else:
         diff = W[:, a] - W[:, b_idx]
         left, right = st.columns(2)
-        left.plotly_chart(
-            heatmap28(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, height=360),
-            key="weights_pair_diff",
-            config=NO_TOOLBAR,
+        left.container(key="weights_pair_diff").html(
+            picture_html(diff, f"W[:, {a}] − W[:, {b_idx}]", diverging=True, max_px=340)
         )
         with right:
             st.markdown(
@@ -243,7 +248,7 @@ def templates_section(entry, W, class_names) -> None:
         _(
             "W[:, k] of each class as a 28×28 picture, all on one scale from −{limit} (blue) "
             "through 0 (white) to +{limit} (red). Hover a picture for its range; the one-class "
-            "view below shows each pixel's weight."
+            "view below shows one template larger, next to its class's mean image."
         ).format(limit=f"{limit:.3g}")
     )
     st.container(key="weights_templates").html(templates_grid_html(W, class_names, zmax=limit))

@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 
 from core.datasets import load_dataset
 from tests.e2e.helpers import (
-    chart,
     expect_no_exception,
     headline,
     main,
@@ -75,10 +74,9 @@ def test_weights_pair_in_chinese(app: Page, app_url: str, shoot):
     wait_for_app_run(page, timeout=60_000)
     expect(page.get_by_role("heading", name="为什么 4 不是 9：差异模板")).to_be_visible()
     expect(page.get_by_text("difference templates")).to_have_count(0)
-    pair_chart = chart(page, "weights_pair_diff")
-    # Far down a long page: on a loaded machine Plotly draws it last.
-    expect(pair_chart.locator(".main-svg").first).to_be_visible(timeout=30_000)
-    expect(pair_chart.get_by_text("W[:, 4] − W[:, 9]")).to_be_visible()
+    pair_picture = page.locator(".st-key-weights_pair_diff")
+    expect(pair_picture.locator("img")).to_be_visible(timeout=30_000)
+    expect(pair_picture.get_by_text("W[:, 4] − W[:, 9]")).to_be_visible()
     expect_no_exception(page)
     shoot(page, "link_weights_pair_zh")
 
