@@ -89,6 +89,4 @@ def test_loss_line_and_markers_are_the_same_quantity_with_l2():
     assert fig.layout.yaxis.title.text == "cross-entropy"
     assert fig.layout.title.text.startswith("Cross-entropy")
     assert line.name == "minibatch"
-    assert step_loss_figure([steps[0][:2]], 1, log_every=50).data[0].name == (
-        "mean of the last 50 minibatches"
-    )
+    assert step_loss_figure([steps[0][:2]], 1, log_every=50).data[0].name == ("last 50 minibatches")

@@ -15,7 +15,7 @@ from core.train import RunStatus, TrainConfig
 from tests.apptest_helpers import tiny_dataset
 from ui.run_results import SETTING_COLUMNS, cell_examples, predicted_classes, runs_table
 from ui.state import ModelEntry, RunRecord, dataset_of
-from ui.train_form import FORM_FIELDS, LABELS, checked_config, run_summary
+from ui.train_form import FORM_FIELDS, LABELS, adam_warning, checked_config, run_summary
 from ui.train_options import OPTION_FIELDS
 
 
@@ -120,3 +120,10 @@ def test_a_live_runs_settings_fold_into_one_line():
     assert run_summary(TrainConfig(lr=5.0, batch_size=60000, epochs=1, seed=0)) == (
         "⚙️ Learning rate 5 · batch 60,000 · 1 epoch · seed 0"
     )
+
+
+def test_adam_at_the_notebooks_learning_rate_gets_a_warning_and_a_small_rate_does_not():
+    assert "try 0.001" in adam_warning("adam", 0.1)
+    assert adam_warning("adam", 0.001) is None
+    assert adam_warning("sgd", 0.1) is None
+    assert adam_warning("momentum", 0.1) is None

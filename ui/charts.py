@@ -104,13 +104,11 @@ def step_loss_figure(
             x=steps / steps_per_epoch,
             y=losses,
             mode="lines",
-            name=_("mean of the last {n} minibatches").format(n=log_every)
-            if log_every > 1
-            else _("minibatch"),
+            name=_("last {n} minibatches").format(n=log_every) if log_every > 1 else _("minibatch"),
             line={"width": 1.5},
             hovertemplate=_("epoch %{x:.2f}<br>cross-entropy %{y:.4f}<extra></extra>"),
         )
-    whole = {"train": N_("train set, whole"), "test": N_("test set, whole")}
+    whole = {"train": N_("train set"), "test": N_("test set")}
     for split, symbol in (("train", "circle"), ("test", "diamond")):
         fig.add_scatter(
             x=[h["epoch"] for h in history],
@@ -122,9 +120,7 @@ def step_loss_figure(
     fig.update_xaxes(title=_("epoch"), rangemode="tozero")
     fig.update_yaxes(title=_("cross-entropy"), rangemode="tozero")
     add_reference(fig, reference)
-    return _layout(
-        fig, _("Cross-entropy: minibatches (line), whole sets after each epoch (markers)")
-    )
+    return _layout(fig, _("Cross-entropy: minibatches (line), whole sets (markers)"))
 
 
 def epoch_metric_figure(

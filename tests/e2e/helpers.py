@@ -78,19 +78,24 @@ def tiles_in_first_row(tiles: Locator) -> int:
     return tops.count(tops[0])
 
 
+# Streamlit loads Plotly's script (several MB) only when a page first shows a chart, after the
+# script run has ended: on a busy machine the first chart of a page load is drawn seconds later.
+CHART_TIMEOUT = 20_000
+
+
 def expect_chart_rendered(chart_locator: Locator) -> None:
     """Plotly has drawn the chart (its SVG exists), not just Streamlit's placeholder."""
-    expect(chart_locator.locator(".main-svg").first).to_be_visible()
+    expect(chart_locator.locator(".main-svg").first).to_be_visible(timeout=CHART_TIMEOUT)
 
 
 def expect_charts_rendered(scope: Page | Locator, at_least: int = 1) -> int:
     """Every Plotly chart in `scope` has drawn its SVG; returns how many there are."""
     charts = scope.get_by_test_id("stPlotlyChart")
-    expect(charts.first).to_be_attached()
+    expect(charts.first).to_be_attached(timeout=CHART_TIMEOUT)
     count = charts.count()
     assert count >= at_least, f"{count} Plotly charts, expected at least {at_least}"
     for i in range(count):
-        expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached(timeout=CHART_TIMEOUT)
     return count
 
 
