@@ -101,7 +101,9 @@ before.plotly_chart(
         ("reliability_before", model_key),
         lambda: parts.reliability_figure(
             calibration.half_before,
-            _("Before (T = 1): ECE {ece}").format(ece=percent(calibration.ece_before)),
+            _("Before (T = 1), on the judged half: ECE {ece}").format(
+                ece=percent(calibration.ece_before)
+            ),
             height=360,
         ),
     ),
@@ -113,7 +115,7 @@ after.plotly_chart(
         ("reliability_after", model_key),
         lambda: parts.reliability_figure(
             calibration.half_after,
-            _("After (T = {t}): ECE {ece}").format(
+            _("After (T = {t}), on the judged half: ECE {ece}").format(
                 t=f"{calibration.temperature:.2f}", ece=percent(calibration.ece_after)
             ),
             height=360,
