@@ -13,6 +13,7 @@ from core.metrics import confusion_matrix, per_class_precision_recall, predict_p
 from core.model import SoftmaxRegression
 from core.train import RunStatus
 from ui import optimum
+from ui.calibration_parts import fingerprint
 from ui.charts import NOTEBOOK_TEST_ACC, class_bar_figure, epoch_metric_figure, runs_overlay_figure
 from ui.figures import confusion_cell_from_selection, confusion_figure
 from ui.i18n import N_, _, number, percent
@@ -150,6 +151,15 @@ def predicted_classes(model: SoftmaxRegression, dataset: Dataset) -> np.ndarray:
     return predict_proba_uint8(model, model.preprocess(dataset.test_images)).argmax(axis=1)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _shared_predictions(key: str, _model: SoftmaxRegression, _dataset: Dataset) -> np.ndarray:
+    """predicted_classes once per process for each model fingerprint (read-only): the page
+    reruns every second while a run is live, and scoring 10,000 images is most of a rerun."""
+    predicted = predicted_classes(_model, _dataset)
+    predicted.flags.writeable = False
+    return predicted
+
+
 def cell_examples(
     labels: np.ndarray, predicted: np.ndarray, true_class: int, predicted_class: int
 ) -> np.ndarray:
@@ -167,7 +177,7 @@ def show_confusion(entry: ModelEntry, dataset: Dataset) -> None:
             "the diagonal. Click a cell to see those images."
         ).format(name=display_model_name(entry.name), count=number(len(dataset.test_labels)))
     )
-    predicted = predicted_classes(entry.model, dataset)
+    predicted = _shared_predictions(fingerprint(entry.model, dataset.name), entry.model, dataset)
     names = dataset.class_names
     cm = confusion_matrix(dataset.test_labels, predicted, len(names))
     left, right = st.columns([3, 2])
