@@ -25,6 +25,9 @@ def wait_for_app_run(page: Page, timeout: float = 30_000) -> None:
     app = page.get_by_test_id("stApp")
     expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+    # Streamlit draws each element through a lazily loaded component, a grey skeleton until its
+    # code is in: on a busy machine the widgets arrive seconds after the script run has ended.
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
 
 def expect_no_exception(page: Page) -> None:

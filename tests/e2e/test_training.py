@@ -12,7 +12,9 @@ from tests.e2e.helpers import (
     choose_model,
     current_model,
     expect_chart_rendered,
+    expect_image_grid_shown,
     expect_no_exception,
+    image_grid,
     main,
     metric,
     open_from_sidebar,
@@ -144,13 +146,11 @@ def test_a_short_training_run_live_with_pause_resume_and_page_switch(app: Page, 
     wait_for_app_run(page)
     choose_model(page, "Run 1")
     expect(page.get_by_text(re.compile(r"^Model: Run 1 \(MNIST"))).to_be_visible()
-    templates = chart(page, "weights_templates")
-    expect_chart_rendered(templates)
-    expect(templates.locator(".hm")).to_have_count(10)
+    expect_image_grid_shown(image_grid(page, "weights_templates"), 10)
     snapshot_slider = page.get_by_test_id("stSlider").filter(has_text="After epoch")
     expect(snapshot_slider.get_by_role("slider")).to_be_visible()
     expect(page.get_by_text(f"The templates after epoch {EPOCHS} of {EPOCHS}")).to_be_visible()
-    expect_chart_rendered(chart(page, "weights_snapshot_templates"))
+    expect_image_grid_shown(image_grid(page, "weights_snapshot_templates"), 10)
     expect_no_exception(page)
     shoot(page, "weights_trained")
 
