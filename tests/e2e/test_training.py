@@ -24,9 +24,10 @@ from tests.e2e.helpers import (
 
 pytestmark = pytest.mark.e2e
 
-# 16 epochs of batch 2: 480,000 steps, about 20 s here (more on a busy CI runner). Batch 128 would
-# finish 8 epochs in under 2 s: too fast to pause, resume and switch pages while it runs.
-EPOCHS, BATCH_SIZE = 16, 2
+# 8 epochs of batch 2: 240,000 steps, about 60 s at the ~4,000 steps/s a batch-2 run makes here
+# (more on a busy CI runner, or while the page redraws). Batch 128 would finish 8 epochs in under
+# 2 s: too fast to pause, resume and switch pages while it runs.
+EPOCHS, BATCH_SIZE = 8, 2
 RUN_TIMEOUT = 120_000
 STEP = re.compile(r"step ([\d,]+) of")
 
@@ -65,7 +66,7 @@ def test_a_short_training_run_live_with_pause_resume_and_page_switch(app: Page, 
 
     # Live: the progress text and the loss chart move, the speed shows.
     expect(progress(page)).to_contain_text(
-        re.compile(rf"Running · epoch \d+ of {EPOCHS} · step [\d,]+ of 480,000"), timeout=30_000
+        re.compile(rf"Running · epoch \d+ of {EPOCHS} · step [\d,]+ of 240,000"), timeout=30_000
     )
     first = step_of(progress(page).inner_text())
     # While it runs, nothing below the live panel is left over from before the Start (the
