@@ -43,7 +43,7 @@ def test_every_page_opens_from_the_sidebar_with_its_content(app: Page, shoot):
     expect_image_grid_shown(image_grid(page, "explore_means"), 10)
     for key in ("explore_distribution", "explore_pca"):
         expect_chart_rendered(chart(page, key))
-    assert expect_charts_rendered(page, at_least=4) >= 4
+    assert expect_charts_rendered(page, at_least=3) >= 3
     expect_no_exception(page)
     shoot(page, "page_explore")
 
@@ -63,7 +63,7 @@ def test_every_page_opens_from_the_sidebar_with_its_content(app: Page, shoot):
     templates = image_grid(page, "weights_templates")
     expect_image_grid_shown(templates, 10)
     expect(templates.locator("figcaption")).to_have_text([str(k) for k in range(10)])
-    expect_charts_rendered(page, at_least=4)
+    expect_charts_rendered(page, at_least=1)  # the bias chart; the other views are pictures
     expect_no_exception(page)
     shoot(page, "page_weights")
 
