@@ -34,7 +34,7 @@ from playwright.sync_api import (
 )
 
 from bench.load_test import CHROMIUM_ARGS
-from tests.e2e.helpers import wait_for_app_run
+from tests.e2e.helpers import missing_in_ci, wait_for_app_run
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -81,9 +81,7 @@ def chromium_path() -> str:
             f"No Chromium at {where}: install Debian's (`apt-get install chromium`) or set "
             "CHROMIUM_PATH to a Chromium binary. Never `playwright install`."
         )
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set, so the browser tests must run. {message}")
-        pytest.skip(message)
+        missing_in_ci("the browser tests", message)
     return path
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
+from typing import NoReturn
 
+import pytest
 from playwright.sync_api import CDPSession, Locator, Page, expect
 
 Point = tuple[float, float]  # (x, y) as fractions of the canvas box
@@ -206,3 +209,11 @@ def choose_model(page: Page, name_start: str) -> None:
     page.get_by_role("option", name=re.compile(rf"^{re.escape(name_start)}")).click()
     expect(box).to_have_value(re.compile(rf"^{re.escape(name_start)}"))
     wait_for_app_run(page)
+
+
+def missing_in_ci(what: str, message: str) -> NoReturn:
+    """A tool the browser tests need is missing: skip with the hint, but fail under CI (`CI`
+    set), where every test must run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so {what} must run. {message}")
+    pytest.skip(message)
