@@ -142,9 +142,16 @@ def _interpolate(points: list[Point], max_px: float = 8.0) -> list[Point]:
 
 
 def draw_with_mouse(page: Page, strokes: Sequence[Stroke]) -> None:
-    """Draw each stroke with mouse down, moves, up (points are fractions of the canvas)."""
+    """Draw each stroke with mouse down, moves, up (points are fractions of the canvas).
+
+    The canvas is scrolled into view first (the mouse acts at window coordinates; clicking a
+    button below it may have scrolled it away). The canvas's own Undo button is enabled once a
+    stroke is in its history: the check that the canvas took the drawing. What the app makes
+    of it is the caller's to check.
+    """
     target = canvas(page)
     expect(target).to_be_visible()
+    target.scroll_into_view_if_needed()
     box = target.bounding_box()
     assert box is not None
     for stroke in strokes:
@@ -154,6 +161,8 @@ def draw_with_mouse(page: Page, strokes: Sequence[Stroke]) -> None:
         for x, y in points[1:]:
             page.mouse.move(x, y)
         page.mouse.up()
+    undo = page.locator("[class*='st-key-canvas_']").get_by_role("button", name="Undo")
+    expect(undo, "the canvas took no stroke").to_be_enabled(timeout=10_000)
 
 
 def draw_with_touch(page: Page, cdp: CDPSession, strokes: Sequence[Stroke]) -> None:

@@ -175,7 +175,6 @@ def test_a_labelled_drawing_joins_the_grid_of_your_own_test_set(draw_page: Page,
     expect(headline(page)).to_have_count(0)
     expect(page.locator(".st-key-canvas_1 canvas.upper-canvas")).to_be_visible()
     wait_for_app_run(page)
-    page.wait_for_timeout(1000)  # the new canvas takes its events once its script has loaded
     draw_with_mouse(page, DIGITS["one"][1])
     expect_prediction(page, "1")
     page.locator(".st-key-label_as_1 button").click()
