@@ -96,8 +96,15 @@ class Server:
     """`streamlit run app.py` (or another `script`) on a free loopback port, from the repository
     (so with its .streamlit/config.toml), stopped on exit."""
 
-    def __init__(self, env: dict | None = None, port: int | None = None, script: str = "app.py"):
+    def __init__(
+        self,
+        env: dict | None = None,
+        port: int | None = None,
+        script: str = "app.py",
+        log: Path | None = None,
+    ):
         self.script = script
+        self.log = log  # the server's output goes there (else nowhere)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
@@ -116,14 +123,17 @@ class Server:
             "--browser.gatherUsageStats=false",
             "--server.fileWatcherType=none",
         ]
+        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             cmd,
             cwd=REPO,
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        if self.log:
+            output.close()  # the child has its own descriptor
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -344,7 +354,11 @@ def _server(args) -> Iterator[tuple[str, int | None]]:
     if args.url:
         yield args.url, args.pid
         return
-    with Server() as server:
+    log = None
+    if args.debug_dir:
+        Path(args.debug_dir).mkdir(parents=True, exist_ok=True)
+        log = Path(args.debug_dir) / "server.log"
+    with Server(log=log) as server:
         yield server.url, server.pid
 
 
@@ -355,7 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds per round")
     parser.add_argument("--url", help="a running server on 127.0.0.1 (default: start one)")
     parser.add_argument("--pid", type=int, help="with --url: the server's pid, for memory")
-    parser.add_argument("--debug-dir", help="save screenshots of sessions that did not finish")
+    parser.add_argument(
+        "--debug-dir",
+        help="save screenshots of sessions that did not finish, and the server's log",
+    )
     parser.add_argument(
         "--pace", choices=sorted(PACE_NAMES), default="full", help="the Train page's pace"
     )
@@ -404,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
             if not x.finished:
                 print(f"N={r.n} session {i}: did not finish {x.error}", file=sys.stderr)
     print(table(rounds, args.epochs, cap, args.pace))
+    if args.debug_dir and not args.url:
+        log = Path(args.debug_dir) / "server.log"
+        errors = log.read_text(errors="replace").count("Traceback") if log.exists() else 0
+        print(f"\nserver log: {log} ({errors} tracebacks)")
     return 0 if all(x.finished for r in rounds for x in r.results) else 1
 
 

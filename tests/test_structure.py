@@ -199,3 +199,14 @@ def test_imports_inside_functions_and_from_package_imports_are_seen(tmp_path, mo
     names = _imported_names(source)
     assert {"ui", "ui.state", "plotly.express"} <= names
     assert "core.cli" not in names
+
+
+def test_the_router_imports_pandas_before_any_page_runs():
+    """Plotly's validators read pandas from sys.modules without importing it: a session building
+    a figure while another session's thread was importing pandas failed under load. app.py's
+    module-level import makes every script thread wait for the whole module."""
+    tree = ast.parse((REPO / "app.py").read_text())
+    top_level = [
+        alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names
+    ]
+    assert "pandas" in top_level
