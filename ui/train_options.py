@@ -193,5 +193,5 @@ covariance becomes 0 (the centre of mass stays put).
 
 def update_rules_expander() -> None:
     """Each choice's update rule, with shapes (the code is core/optimizers.py)."""
-    with st.expander(_("The update rules and schedules, with shapes")):
+    with st.expander(_("Maths of the options: SGD, momentum, Adam, schedules, deskewing")):
         st.markdown(_(UPDATE_RULES))
