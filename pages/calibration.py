@@ -12,7 +12,7 @@ from ui.images import image_grid_html
 from ui.loaders import shared_figure
 from ui.nav import CONFIDENCE
 from ui.page import dataset_or_stop, model_or_stop, start_page
-from ui.state import display_model_name
+from ui.state import display_model_name, fingerprint
 
 start_page(CONFIDENCE)
 st.markdown(
@@ -29,7 +29,7 @@ entry = model_or_stop(
 dataset = dataset_or_stop(entry.dataset)
 labels = np.asarray(dataset.test_labels)
 with st.spinner(_("Scoring the test images ...")):
-    model_key = parts.fingerprint(entry.model, dataset.name)
+    model_key = fingerprint(entry.model, dataset.name)
     calibration = parts.calibration_of(model_key, entry.model, dataset)
 names = display_class_names(entry.class_names)
 

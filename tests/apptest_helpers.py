@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from core.model import SoftmaxRegression
 from ui import state
 from ui.background import BackgroundRun
 from ui.nav import PAGES
@@ -115,3 +116,23 @@ def tiny_dataset(n: int = 512) -> SimpleNamespace:
         test_labels=labels[:64],
         class_names=tuple(str(k) for k in range(10)),
     )
+
+
+def trained_entry_with_snapshots() -> state.ModelEntry:
+    """A model "Run 1 (test)" trained on MNIST with random templates after epochs 1, 2 and 3
+    (larger each epoch); its weights are the last snapshot's."""
+    rng = np.random.default_rng(0)
+    snapshots = [
+        (e, rng.normal(0, 0.01 * e, (784, 10)).astype(np.float32), np.zeros(10, np.float32))
+        for e in (1, 2, 3)
+    ]
+    model = SoftmaxRegression(snapshots[-1][1], snapshots[-1][2])
+    return state.ModelEntry("Run 1 (test)", model, "mnist", "trained", 0.9, snapshots)
+
+
+def use_only_model(at: AppTest, entry: state.ModelEntry) -> AppTest:
+    """Make `entry` the session's one and current model (before the first run: init_state keeps
+    existing keys)."""
+    at.session_state[state.MODELS] = {entry.name: entry}
+    at.session_state[state.CURRENT_MODEL] = entry.name
+    return at

@@ -11,11 +11,11 @@ from core.deskew import deskew
 from core.model import SoftmaxRegression, softmax
 from ui.calibration_parts import (
     compute_calibration,
-    fingerprint,
     mistakes,
     over_ninety_wrong,
     reliability_figure,
 )
+from ui.state import fingerprint
 
 
 def _model_and_data(preprocessing=""):

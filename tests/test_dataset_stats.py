@@ -61,6 +61,7 @@ def test_a_summary_round_trips_and_belongs_to_its_data_only(tmp_path):
 def test_the_warm_up_fills_the_caches_a_first_visit_reads(monkeypatch):
     from ui import calibration_parts, warm_up
     from ui.loaders import _load_dataset_once, shipped_model
+    from ui.state import fingerprint
 
     computed = []
     compute = calibration_parts.compute_calibration
@@ -78,6 +79,6 @@ def test_the_warm_up_fills_the_caches_a_first_visit_reads(monkeypatch):
     assert computed == ["mnist"]
     model, dataset = shipped_model(), _load_dataset_once("mnist")
     calibration_parts.calibration_of(
-        calibration_parts.fingerprint(model, "mnist"), model, dataset
+        fingerprint(model, "mnist"), model, dataset
     )  # what the Confidence page asks for: already there
     assert computed == ["mnist"]

@@ -22,6 +22,16 @@ def test_every_experiment_has_valid_short_runs_that_differ():
         assert all(c.epochs <= 6 for c in configs)
 
 
+def test_every_experiment_states_its_runs_epochs_and_count():
+    """The settings text repeats facts of the configs: it must change when they do."""
+    counts = {2: "two runs", 3: "three runs", 4: "four runs"}
+    for experiment in EXPERIMENTS:
+        epochs = {run.config.epochs for run in experiment.runs}
+        assert len(epochs) == 1, experiment.key
+        assert f"{epochs.pop()} epochs each" in experiment.settings, experiment.key
+        assert counts[len(experiment.runs)] in experiment.settings, experiment.key
+
+
 def test_validation_split_holds_out_the_last_training_images():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (100, 784), dtype=np.uint8)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ui import links
 from ui.links import (
     MAX_VALUE_CHARS,
     BadValue,
@@ -17,6 +19,7 @@ from ui.links import (
     integer,
     number,
     parse_value,
+    view_link,
 )
 
 
@@ -79,3 +82,23 @@ def test_any_text_parses_or_raises_bad_value_only(text):
 )
 def test_values_stand_in_the_url_as_they_parse_back(value, text):
     assert as_text(value) == text
+
+
+@pytest.mark.parametrize(
+    ("browser_url", "url_path", "expected"),
+    [
+        # A browser's st.context.url is the page in use, its path included.
+        ("http://host:8501/explore", "explore", "http://host:8501/explore?class=7&pair=4,9"),
+        ("http://host:8501/", "", "http://host:8501?class=7&pair=4,9"),
+        # Without a browser (AppTest) there is none: the page's path stands alone.
+        (None, "explore", "/explore?class=7&pair=4,9"),
+        (None, "", "/?class=7&pair=4,9"),
+    ],
+)
+def test_the_view_link_is_the_pages_address_with_its_parameters(
+    monkeypatch, browser_url, url_path, expected
+):
+    fake = SimpleNamespace(context=SimpleNamespace(url=browser_url))
+    fake.query_params = {"class": "7", "pair": "4,9"}
+    monkeypatch.setattr(links, "st", fake)
+    assert view_link(url_path) == expected

@@ -4,14 +4,18 @@ value is ignored with a note, never an exception."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.datasets import load_dataset
-from core.model import SoftmaxRegression
-from tests.apptest_helpers import APP, captions, headline, open_page
-from ui import state
+from tests.apptest_helpers import (
+    APP,
+    captions,
+    headline,
+    open_page,
+    trained_entry_with_snapshots,
+    use_only_model,
+)
 
 DRAW, WEIGHTS = "pages/draw.py", "pages/weights.py"
 NOTE = "Ignored in the link"
@@ -209,17 +213,8 @@ def test_weights_epoch_without_snapshots_is_ignored_with_a_note(app):
 @pytest.fixture
 def trained() -> AppTest:
     """The app with a trained model that has snapshots after epochs 1, 2 and 3."""
-    rng = np.random.default_rng(0)
-    snapshots = [
-        (e, rng.normal(0, 0.01 * e, (784, 10)).astype(np.float32), np.zeros(10, np.float32))
-        for e in (1, 2, 3)
-    ]
-    model = SoftmaxRegression(snapshots[-1][1], snapshots[-1][2])
-    entry = state.ModelEntry("Run 1 (test)", model, "mnist", "trained", 0.9, snapshots)
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[state.MODELS] = {entry.name: entry}
-    at.session_state[state.CURRENT_MODEL] = entry.name
-    return at
+    return use_only_model(at, trained_entry_with_snapshots())
 
 
 def test_weights_epoch_sets_the_snapshot_slider(trained):

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.model import SoftmaxRegression
+from tests.apptest_helpers import trained_entry_with_snapshots, use_only_model
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO / "models" / "default" / "model.npz"
@@ -195,20 +196,11 @@ def test_weights_pair_difference(weights):
 
 
 def test_weights_snapshot_slider_for_a_trained_model():
-    from ui import state
     from ui.figures import diverging_rgb
 
-    rng = np.random.default_rng(0)
-    snapshots = [
-        (e, rng.normal(0, 0.01 * e, (784, 10)).astype(np.float32), np.zeros(10, np.float32))
-        for e in (1, 2, 3)
-    ]
-    model = SoftmaxRegression(snapshots[-1][1], snapshots[-1][2])
-    entry = state.ModelEntry("Run 1 (test)", model, "mnist", "trained", 0.9, snapshots)
-    at = _app()
-    # Set before the first run: init_state keeps existing keys.
-    at.session_state[state.MODELS] = {entry.name: entry}
-    at.session_state[state.CURRENT_MODEL] = entry.name
+    entry = trained_entry_with_snapshots()
+    snapshots = entry.snapshots
+    at = use_only_model(_app(), entry)
     at.switch_page("pages/weights.py").run()
     assert not at.exception
     slider = at.select_slider(key="weights_snapshot")

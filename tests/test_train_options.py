@@ -25,7 +25,7 @@ def test_the_form_offers_the_notebooks_choices_by_default_and_explains_each_rule
         field: getattr(defaults, field) for field in OPTION_FIELDS
     }
     assert option(app, "optimizer").options == ["SGD (the notebook)", "SGD with momentum", "Adam"]
-    rules = [e for e in app.expander if "update rules" in e.label]
+    rules = [e for e in app.expander if e.label.startswith("Maths of the options")]
     assert rules and any(UPDATE_RULES.strip()[:40] in m.value for m in rules[0].markdown)
 
 

@@ -9,7 +9,6 @@ Shapes: N test images, C classes, B bins.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,14 +57,6 @@ class Calibration:
     @property
     def n_judged(self) -> int:
         return len(self.probs) // 2
-
-
-def fingerprint(model: SoftmaxRegression, dataset_name: str) -> str:
-    """A key for everything computed from this model's weights on this dataset."""
-    digest = hashlib.sha1(np.ascontiguousarray(model.W, dtype=np.float32).tobytes())
-    digest.update(np.ascontiguousarray(model.b, dtype=np.float32).tobytes())
-    digest.update(f"{model.preprocessing}|{dataset_name}".encode())
-    return digest.hexdigest()
 
 
 def compute_calibration(model: SoftmaxRegression, dataset: Dataset) -> Calibration:

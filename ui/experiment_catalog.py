@@ -42,7 +42,9 @@ def _runs(base: TrainConfig, *variants: tuple[str, dict]) -> tuple[ExperimentRun
     return tuple(ExperimentRun(label, replace(base, **changes)) for label, changes in variants)
 
 
+# The notebook's settings for 3 epochs, and how an experiment of three such runs states them.
 THREE_EPOCHS = TrainConfig(epochs=3)
+THREE_EPOCHS_THREE_RUNS = N_("3 epochs each, lr 0.1, batch 128, seed 0; three runs.")
 
 EXPERIMENTS = (
     Experiment(
@@ -87,7 +89,7 @@ EXPERIMENTS = (
     Experiment(
         "l2",
         N_("L2 weight decay: off, mild, strong"),
-        N_("3 epochs each, lr 0.1, batch 128, seed 0; three runs."),
+        THREE_EPOCHS_THREE_RUNS,
         N_(
             "Strong L2 (0.01) pulls every weight towards zero at each step: after 3 epochs the "
             "templates are a third smaller (norm 5.4 instead of 7.9) and 8% less speckled "
@@ -106,7 +108,7 @@ EXPERIMENTS = (
     Experiment(
         "init",
         N_("Initial weights: zero, small, large"),
-        N_("3 epochs each, lr 0.1, batch 128, seed 0; three runs."),
+        THREE_EPOCHS_THREE_RUNS,
         N_(
             "Zero and the notebook's randn × 0.01 end at 91.2% alike: the loss is convex, so "
             "there is no bad valley to start in. Scale 1 is at 83.3% after 3 epochs: its "

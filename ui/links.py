@@ -103,23 +103,6 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-def bind_to_widget(name: str, parse: Parser, widget_key: str, convert=None) -> Any:
-    """Apply the URL's `name` to the widget `widget_key` if the page has not applied that very
-    text yet; returns the parsed value (or None). `convert` maps it to the widget's value."""
-    text = st.query_params.get(name)
-    applied = st.session_state.setdefault(APPLIED_KEY, {})
-    if text is None or applied.get(name) == text:
-        return None
-    applied[name] = text
-    try:
-        value = parse_value(text, parse)
-    except BadValue:
-        note_ignored(name)
-        return None
-    st.session_state[widget_key] = convert(value) if convert else value
-    return value
-
-
 def read_once(name: str, parse: Parser) -> Any:
     """The URL's `name` the first time this page sees that text, else None (for values that
     are no widget's, like the class a page opens on)."""
@@ -133,6 +116,15 @@ def read_once(name: str, parse: Parser) -> Any:
     except BadValue:
         note_ignored(name)
         return None
+
+
+def bind_to_widget(name: str, parse: Parser, widget_key: str, convert=None) -> Any:
+    """Apply the URL's `name` to the widget `widget_key` if the page has not applied that very
+    text yet; returns the parsed value (or None). `convert` maps it to the widget's value."""
+    value = read_once(name, parse)
+    if value is not None:
+        st.session_state[widget_key] = convert(value) if convert else value
+    return value
 
 
 def note_ignored(name: str) -> None:
@@ -165,13 +157,14 @@ def publish(values: Mapping[str, Any]) -> None:
 
 
 def view_link(url_path: str) -> str:
-    """The address of this page with its current parameters (the app's base from the browser)."""
-    base = (st.context.url or "").rstrip("/")
+    """This page's address with its current parameters. In a browser st.context.url is the
+    address of the page in use (its path included, the query left out); without one (AppTest)
+    it is None and the address is the page's path `/url_path`."""
+    address = (st.context.url or "").rstrip("/") or f"/{url_path}"
     query = "&".join(
         f"{name}={quote(str(value), safe=',')}" for name, value in st.query_params.items()
     )
-    path = f"{base}/{url_path}" if url_path else base or "/"
-    return f"{path}?{query}" if query else path
+    return f"{address}?{query}" if query else address
 
 
 def copy_link_control(url_path: str) -> None:

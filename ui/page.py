@@ -64,13 +64,7 @@ class View:
     def draw_link(self) -> None:
         if self.slot is not None:
             with self.slot.container():
-                links.copy_link_control(self._path_to_add())
-
-    def _path_to_add(self) -> str:
-        """The page's path unless st.context.url has it already (it does in a browser: it is
-        the address of the page in use, without the query; links.view_link adds url_path)."""
-        base = (st.context.url or "").rstrip("/")
-        return "" if self.url_path and base.endswith(f"/{self.url_path}") else self.url_path
+                links.copy_link_control(self.url_path)
 
 
 def start_page(page: PageInfo | None = None, live_run_status: bool = True) -> View:

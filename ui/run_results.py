@@ -13,13 +13,12 @@ from core.metrics import confusion_matrix, per_class_precision_recall, predict_p
 from core.model import SoftmaxRegression
 from core.train import RunStatus
 from ui import optimum
-from ui.calibration_parts import fingerprint
 from ui.charts import NOTEBOOK_TEST_ACC, class_bar_figure, epoch_metric_figure, runs_overlay_figure
 from ui.figures import confusion_cell_from_selection, confusion_figure
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
 from ui.live_panel import METRIC_PX
-from ui.state import ModelEntry, RunRecord, display_model_name
+from ui.state import ModelEntry, RunRecord, display_model_name, fingerprint
 from ui.training import status_word
 
 # Test images shown for one confusion-matrix cell.

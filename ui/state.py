@@ -7,8 +7,10 @@ silently new key.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import streamlit as st
 
 from core.datasets import CLASS_NAMES
@@ -114,6 +116,15 @@ def dataset_of(model: SoftmaxRegression) -> str:
     W.npy + b.npy do not)."""
     classes = tuple(model.classes or ())
     return next((name for name, names in CLASS_NAMES.items() if names == classes), "mnist")
+
+
+def fingerprint(model: SoftmaxRegression, dataset_name: str) -> str:
+    """A key for everything computed from this model's weights on this dataset (the
+    process-wide caches of its calibration and predictions)."""
+    digest = hashlib.sha1(np.ascontiguousarray(model.W, dtype=np.float32).tobytes())
+    digest.update(np.ascontiguousarray(model.b, dtype=np.float32).tobytes())
+    digest.update(f"{model.preprocessing}|{dataset_name}".encode())
+    return digest.hexdigest()
 
 
 @dataclass

@@ -8,6 +8,8 @@ the TrainConfig field), so Reset and links treat them like the other inputs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from core.optimizers import OPTIMIZERS, SCHEDULES
@@ -25,13 +27,8 @@ SCHEDULE_NAMES = {
     "step": N_("step decay"),
     "cosine": N_("cosine"),
 }
-# The TrainConfig fields these inputs set, and their link parameters (train?optimizer=adam).
+# The TrainConfig fields these inputs set.
 OPTION_FIELDS = ("optimizer", "momentum", "schedule", "deskew")
-LINK_PARSERS = {
-    "optimizer": links.choice(*OPTIMIZERS),
-    "schedule": links.choice(*SCHEDULES),
-    "deskew": links.choice("0", "1"),
-}
 MOMENTUM_MAX = 0.999
 
 OPTIMIZER_HELP = N_(
@@ -74,6 +71,26 @@ MEASURED = {
 }
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A selectbox of the form: its label, options, their names and help (all N_-marked)."""
+
+    label: str
+    options: tuple[str, ...]
+    names: dict[str, str]
+    help: str
+
+
+CHOICES = {
+    "optimizer": Choice(N_("Update rule"), OPTIMIZERS, OPTIMIZER_NAMES, OPTIMIZER_HELP),
+    "schedule": Choice(N_("Learning-rate schedule"), SCHEDULES, SCHEDULE_NAMES, SCHEDULE_HELP),
+}
+# Their link parameters (train?optimizer=adam).
+LINK_PARSERS = {field: links.choice(*choice.options) for field, choice in CHOICES.items()} | {
+    "deskew": links.choice("0", "1")
+}
+
+
 def _measured() -> dict[str, str]:
     return {name: percent(accuracy) for name, accuracy in MEASURED.items()}
 
@@ -82,42 +99,40 @@ def _key(field: str) -> str:
     return state.TRAIN_INPUT_PREFIX + field
 
 
+def _choice_input(column, field: str, choice: Choice) -> str:
+    # The names translated in this run: Streamlit may format an option after the run, outside
+    # the session.
+    names = {name: _(text) for name, text in choice.names.items()}
+    return column.selectbox(
+        _(choice.label),
+        choice.options,
+        format_func=names.get,
+        help=_(choice.help).format(**_measured()),
+        key=_key(field),
+    )
+
+
 def option_inputs(form: dict) -> dict:
     """Draw the choices (inside the settings form) and return their values as TrainConfig fields.
     `form`: the values last started with (they fill inputs the visitor has not touched)."""
     for field in OPTION_FIELDS:
         st.session_state.setdefault(_key(field), form.get(field, getattr(TrainConfig, field)))
-    first, second, third = st.columns(3)
-    # Translated in this run: Streamlit may format an option after the run, outside the session.
-    optimizer_names = {name: _(text) for name, text in OPTIMIZER_NAMES.items()}
-    schedule_names = {name: _(text) for name, text in SCHEDULE_NAMES.items()}
+    *choice_columns, momentum_column = st.columns(len(CHOICES) + 1)
     values = {
-        "optimizer": first.selectbox(
-            _("Update rule"),
-            OPTIMIZERS,
-            format_func=optimizer_names.get,
-            help=_(OPTIMIZER_HELP).format(**_measured()),
-            key=_key("optimizer"),
-        ),
-        "schedule": second.selectbox(
-            _("Learning-rate schedule"),
-            SCHEDULES,
-            format_func=schedule_names.get,
-            help=_(SCHEDULE_HELP).format(**_measured()),
-            key=_key("schedule"),
-        ),
-        "momentum": third.number_input(
-            _("Momentum μ"),
-            min_value=0.0,
-            max_value=MOMENTUM_MAX,
-            format="%g",
-            help=_(MOMENTUM_HELP),
-            key=_key("momentum"),
-        ),
-        "deskew": st.toggle(
-            _("Deskew the images"), help=_(DESKEW_HELP).format(**_measured()), key=_key("deskew")
-        ),
+        field: _choice_input(column, field, choice)
+        for column, (field, choice) in zip(choice_columns, CHOICES.items(), strict=True)
     }
+    values["momentum"] = momentum_column.number_input(
+        _("Momentum μ"),
+        min_value=0.0,
+        max_value=MOMENTUM_MAX,
+        format="%g",
+        help=_(MOMENTUM_HELP),
+        key=_key("momentum"),
+    )
+    values["deskew"] = st.toggle(
+        _("Deskew the images"), help=_(DESKEW_HELP).format(**_measured()), key=_key("deskew")
+    )
     update_rules_expander()
     return values
 
@@ -130,8 +145,8 @@ def reset_inputs(defaults: dict) -> None:
 
 def fill_from_link() -> None:
     """train?optimizer=adam&schedule=cosine&deskew=1 fill the inputs once (before the form)."""
-    links.bind_to_widget("optimizer", LINK_PARSERS["optimizer"], _key("optimizer"))
-    links.bind_to_widget("schedule", LINK_PARSERS["schedule"], _key("schedule"))
+    for field in CHOICES:
+        links.bind_to_widget(field, LINK_PARSERS[field], _key(field))
     links.bind_to_widget(
         "deskew", LINK_PARSERS["deskew"], _key("deskew"), convert=lambda v: v == "1"
     )
@@ -140,7 +155,7 @@ def fill_from_link() -> None:
 def link_values() -> dict:
     """The choices for the address bar: None where they are the notebook's."""
     defaults = TrainConfig()
-    values = {name: st.session_state.get(_key(name)) for name in ("optimizer", "schedule")}
+    values = {name: st.session_state.get(_key(name)) for name in CHOICES}
     values = {name: None if v == getattr(defaults, name) else v for name, v in values.items()}
     values["deskew"] = "1" if st.session_state.get(_key("deskew")) else None
     return values
@@ -178,5 +193,5 @@ covariance becomes 0 (the centre of mass stays put).
 
 def update_rules_expander() -> None:
     """Each choice's update rule, with shapes (the code is core/optimizers.py)."""
-    with st.expander(_("The update rules and schedules, with shapes")):
+    with st.expander(_("Maths of the options: SGD, momentum, Adam, schedules, deskewing")):
         st.markdown(_(UPDATE_RULES))

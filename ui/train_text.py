@@ -18,7 +18,7 @@ def explain_training() -> None:
             "Watch the loss fall and the ten weight templates take shape."
         )
     )
-    with st.expander(_("The update rule and the shapes involved")):
+    with st.expander(_("The maths of one SGD step, with shapes")):
         st.markdown(
             _(
                 r"""

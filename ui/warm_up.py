@@ -28,6 +28,7 @@ def warm_caches(dataset_name: str = "mnist") -> None:  # the sidebar's default d
     from ui import calibration_parts
     from ui.dataset_stats import PCA_SAMPLE, _dataset_stats_once, _pca_projection_once
     from ui.loaders import _load_dataset_once, shipped_model
+    from ui.state import fingerprint
 
     try:
         dataset = _load_dataset_once(dataset_name)
@@ -38,7 +39,7 @@ def warm_caches(dataset_name: str = "mnist") -> None:  # the sidebar's default d
     _pca_projection_once(dataset.name, dataset, PCA_SAMPLE)
     model = shipped_model()
     if model is not None:
-        key = calibration_parts.fingerprint(model, dataset.name)
+        key = fingerprint(model, dataset.name)
         calibration_parts.calibration_of(key, model, dataset)
 
 

@@ -43,6 +43,13 @@ DIGITS: dict[str, tuple[str, list[Stroke]]] = {
 }
 
 
+def draw_and_read(page: Page, case: str) -> None:
+    """Draw DIGITS[case] with the mouse and wait until the page reads it as its digit."""
+    digit, strokes = DIGITS[case]
+    draw_with_mouse(page, strokes)
+    expect_prediction(page, digit)
+
+
 def bars(page: Page) -> Locator:
     """The ten probability bars (each a figure with its number above)."""
     return page.locator(".st-key-probabilities .prob-bars figure")
@@ -71,9 +78,7 @@ def draw_page(app: Page) -> Page:
 @pytest.mark.parametrize("case", list(DIGITS))
 def test_a_drawn_digit_is_recognised_with_its_preprocessing_shown(draw_page: Page, case, shoot):
     page = draw_page
-    digit, strokes = DIGITS[case]
-    draw_with_mouse(page, strokes)
-    expect_prediction(page, digit)
+    draw_and_read(page, case)
     expect_preprocessing_steps(page)
     expect(bars(page)).to_have_count(10)
     expect(page.get_by_text(HINT)).to_have_count(0)
@@ -97,8 +102,7 @@ def test_a_click_on_the_canvas_is_called_a_dot_not_a_digit(draw_page: Page):
 
 def test_clearing_the_canvas_brings_the_hint_back(draw_page: Page):
     page = draw_page
-    draw_with_mouse(page, DIGITS["one"][1])
-    expect_prediction(page, "1")
+    draw_and_read(page, "one")
     page.get_by_role("button", name="🧹 Clear the canvas").click()
     expect(page.get_by_text(HINT)).to_be_visible(timeout=PREDICTION_TIMEOUT)
     expect(headline(page)).to_have_count(0)
@@ -163,8 +167,7 @@ def test_on_a_390_by_844_phone_the_verdict_and_bars_are_in_view_after_a_stroke(
 
 def test_a_labelled_drawing_joins_the_grid_of_your_own_test_set(draw_page: Page, shoot):
     page = draw_page
-    draw_with_mouse(page, DIGITS["seven"][1])
-    expect_prediction(page, "7")
+    draw_and_read(page, "seven")
     page.locator(".st-key-label_as_7 button").click()
     expect(page.get_by_text("Added as a 7: your set has 1 digit.")).to_be_visible()
     grid = image_grid(page, "personal_set_grid")
@@ -175,8 +178,7 @@ def test_a_labelled_drawing_joins_the_grid_of_your_own_test_set(draw_page: Page,
     expect(headline(page)).to_have_count(0)
     expect(page.locator(".st-key-canvas_1 canvas.upper-canvas")).to_be_visible()
     wait_for_app_run(page)
-    draw_with_mouse(page, DIGITS["one"][1])
-    expect_prediction(page, "1")
+    draw_and_read(page, "one")
     page.locator(".st-key-label_as_1 button").click()
     expect(grid).to_have_count(2)
     wait_for_app_run(page)
@@ -186,8 +188,7 @@ def test_a_labelled_drawing_joins_the_grid_of_your_own_test_set(draw_page: Page,
 
 def test_the_nudge_slider_changes_the_nudged_picture_s_verdict(draw_page: Page):
     page = draw_page
-    draw_with_mouse(page, DIGITS["seven"][1])
-    expect_prediction(page, "7")
+    draw_and_read(page, "seven")
     nudged = page.get_by_text(re.compile(r"^It reads as "))
     expect(nudged).to_have_text(re.compile(r"^It reads as 7 "))
     slider = page.get_by_role("slider", name="ε")
@@ -202,8 +203,7 @@ def test_the_nudge_slider_changes_the_nudged_picture_s_verdict(draw_page: Page):
 
 def test_the_stroke_switch_shows_the_plain_recipe(draw_page: Page):
     page = draw_page
-    draw_with_mouse(page, DIGITS["one"][1])
-    expect_prediction(page, "1")
+    draw_and_read(page, "one")
     steps = image_grid(page, "preprocessing_steps")
     expect(steps.nth(2).locator("figcaption")).to_contain_text("stroke")
     page.get_by_text("Normalise the stroke width").click()

@@ -61,7 +61,7 @@ def test_a_watchable_run_moves_in_visible_steps_with_all_that_moves_in_view(
         main(page).get_by_text(re.compile(r"Learning rate 0\.1 · batch 128 · 20 epochs · seed \d+"))
     ).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="▶️ Start training")).to_have_count(0)
-    expect(page.get_by_text("The update rule and the shapes involved")).to_have_count(0)
+    expect(page.get_by_text("The maths of one SGD step, with shapes")).to_have_count(0)
     # Visible steps: the page shows several step counts within one epoch (5 s at this pace; at
     # full speed an epoch takes about 0.4 s, less than one redraw).
     expect(progress(page)).to_contain_text(re.compile(r"Running · epoch \d+ of 20"), timeout=30_000)
