@@ -8,7 +8,7 @@ from core.train import RunStatus
 from ui import optimum
 from ui.background import RunView
 from ui.charts import NO_TOOLBAR, epoch_metric_figure, step_loss_figure
-from ui.figures import templates_figure
+from ui.figures import templates_grid_html
 from ui.i18n import N_, _, ngettext, number, percent
 from ui.training import status_word
 
@@ -17,7 +17,7 @@ METRIC_PX = 150
 # The live charts' height and the templates' size, so that progress, metrics, both charts and the
 # ten templates (one row) fit a 1366x768 laptop screen below the folded form without scrolling.
 LIVE_CHART_PX = 220
-LIVE_TEMPLATES_COLS, LIVE_TILE_PX = 10, 72
+LIVE_TEMPLATES_COLS, LIVE_TILE_PX, MIN_TILE_PX = 10, 72, 60
 # Under the live templates: when they are from, and how to read them.
 TEMPLATES_AFTER_EPOCH = N_(
     "The ten templates after epoch {epoch}, each redraw scaled to its own largest weight (the "
@@ -158,10 +158,13 @@ class LivePanel:
             )
             self.templates_note.empty()
             return
-        figure = templates_figure(
-            view.latest_W, self.class_names, LIVE_TEMPLATES_COLS, tile_px=LIVE_TILE_PX
+        # Pictures, not a heatmap chart: on a phone ten tiles in a chart's row are 20 px wide,
+        # while the picture grid reflows to five a row of at least MIN_TILE_PX.
+        grid = templates_grid_html(
+            view.latest_W, self.class_names, tile_px=MIN_TILE_PX, cols=LIVE_TEMPLATES_COLS
         )
-        self.templates.plotly_chart(figure, key=self._key("templates"), config=NO_TOOLBAR)
+        width = LIVE_TEMPLATES_COLS * LIVE_TILE_PX
+        self.templates.html(f'<div style="max-width: {width}px">{grid}</div>')
         steps_per_epoch = -(-self.n_train // view.config.batch_size)
         step = view.latest_W_step
         if step % steps_per_epoch == 0:
