@@ -1,8 +1,8 @@
 """Every page on a phone (390 x 844) and a projector (1920 x 1080): nothing scrolls sideways or
 sticks out of the window, and what the issue 15 trial found cut is whole: the Train page's pace
-buttons, the captions of the most confident mistakes, the Weights templates on a phone (at least
-60 px wide), and the Draw bars' class names, which the canvas toolbar covered. One session per
-size walks all the pages."""
+buttons, the captions of the most confident mistakes, the Weights and live Train templates on a
+phone (at least 60 px wide), and the Draw bars' class names, which the canvas toolbar covered.
+One session per size walks all the pages."""
 
 from __future__ import annotations
 
@@ -68,19 +68,34 @@ def overlap(a: dict, b: dict) -> bool:
 
 
 def check_train(page: Page, width: int) -> None:
-    """The three pace buttons lie wholly inside their group and the window."""
+    """The three pace buttons lie wholly inside their group and the window; a run stepped by
+    hand shows its ten templates at least 60 px wide, and nothing of the live view sticks out."""
     group = page.locator(".st-key-train_pace_input [role=radiogroup]")
     expect(group.get_by_role("radio")).to_have_count(3)
     (edge,) = boxes(page, ".st-key-train_pace_input [role=radiogroup]")
     for button in boxes(page, ".st-key-train_pace_input [role=radiogroup] button"):
         assert button["right"] <= min(edge["right"], width) + 0.5, (button, edge)
+    group.get_by_role("radio", name="Step by step").click()
+    wait_for_app_run(page)
+    page.get_by_role("button", name="▶️ Start training").click()
+    wait_for_app_run(page)
+    page.get_by_role("button", name="⏭️ One step").click()
+    expect(main(page).get_by_text("The ten templates after step 1")).to_be_visible()
+    wait_for_app_run(page)
+    expect_min_width(page.locator(".st-key-live_templates img"), 60)
+    expect_nothing_sticks_out(page, f"train stepped by hand at {width} px")
+    page.get_by_role("button", name="⏹️ Stop").click()
+    wait_for_app_run(page)
+
+
+def expect_min_width(pictures, px: int) -> None:
+    expect(pictures).to_have_count(10)
+    widths = pictures.evaluate_all("imgs => imgs.map(i => i.getBoundingClientRect().width)")
+    assert min(widths) >= px, widths
 
 
 def check_weights(page: Page, width: int) -> None:
-    tiles = image_grid(page, "weights_templates").locator("img")
-    expect(tiles).to_have_count(10)
-    widths = tiles.evaluate_all("imgs => imgs.map(i => i.getBoundingClientRect().width)")
-    assert min(widths) >= 60, widths
+    expect_min_width(image_grid(page, "weights_templates").locator("img"), 60)
 
 
 def check_confidence(page: Page, width: int) -> None:
