@@ -6,7 +6,7 @@ import streamlit as st
 from ui import links, state
 from ui.charts import class_distribution_figure, pca_figure, pixel_histogram_figure
 from ui.class_names import display_class_names
-from ui.dataset_stats import browse_grid_html, dataset_stats, pca_projection
+from ui.dataset_stats import browse_grid_html, dataset_stats, pca_projection, source_text
 from ui.figures import VIRIDIS, picture_html
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
@@ -45,7 +45,7 @@ st.caption(
         train=number(len(dataset.train_labels)),
         test=number(len(dataset.test_labels)),
         classes=n_classes,
-        source=dataset.source,
+        source=source_text(dataset.source),
     )
 )
 

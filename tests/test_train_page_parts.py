@@ -66,7 +66,7 @@ def test_the_runs_table_has_a_row_per_run_with_its_settings_and_result():
     assert first["run"] == "Run 1" and first["outcome"] == "finished"
     assert first["learning rate"] == 0.5 and first["seed"] == 4
     assert first["epochs done"] == 1 and first["test acc (%)"] == pytest.approx(90.0)
-    assert first["seconds"] == 1.3
+    assert first["seconds computing"] == 1.3
     assert second["outcome"] == "diverged" and second["dataset"] == "fashion-mnist"
     assert math.isnan(second["test acc (%)"]) and math.isnan(second["test loss"])
 

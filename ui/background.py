@@ -86,6 +86,8 @@ class RunView:
     sharing_with: int = 0  # other runs that want turns on this server right now
     share: float = 1.0  # the fraction of wall time this run computes while that stays so
     paced_steps_per_sec: float | None = None  # the watchable pace's steps a second; None: full
+    wall_seconds: float = 0.0  # on the clock since Start: pauses, pace and waits for turns included
+    latest_W_step: int = 0  # the step latest_W is from: an epoch's last, or one stepped by hand
 
     @property
     def fraction_done(self) -> float:
@@ -133,6 +135,7 @@ class BackgroundRun:
         self.dataset_name = dataset.name
         self.started_at = time.monotonic()
         self.first_turn_at: float | None = None  # time.monotonic() of its first turn
+        self.ended_at: float | None = None  # time.monotonic() when the thread ended
         self._trainer = Trainer(config, dataset, keep_snapshots=MAX_SNAPSHOTS)
         self._scheduler = scheduler
         self._lock = threading.Lock()
@@ -151,6 +154,7 @@ class BackgroundRun:
         self._step_losses: list[tuple[int, float]] = []
         self._step_accs: list[tuple[int, float]] = []
         self._latest_W: np.ndarray | None = None
+        self._latest_W_step = 0  # the step _latest_W is from
         self._clock = Stopwatch()  # computing time: turns held
         self._rate = 0.0
         self._window_start, self._window_steps = time.perf_counter(), 0
@@ -242,12 +246,14 @@ class BackgroundRun:
                 total_steps=progress.total_steps,
                 epoch=progress.epoch,
                 elapsed=self._clock.seconds,
+                wall_seconds=(self.ended_at or time.monotonic()) - self.started_at,
                 last_batch_loss=progress.last_batch_loss,
                 steps_per_sec=self._rate,
                 step_losses=list(self._step_losses),
                 step_accs=list(self._step_accs),
                 history=list(progress.history),
                 latest_W=self._latest_W,
+                latest_W_step=self._latest_W_step,
                 snapshots=list(progress.snapshots),
                 sharing_with=others,
                 share=share,
@@ -262,6 +268,7 @@ class BackgroundRun:
             self._finish(RunStatus.FAILED, f"Training failed: {err}")
         finally:
             self._clock.stop()
+            self.ended_at = time.monotonic()
             self._holding.set()
 
     def _train(self) -> None:
@@ -354,11 +361,12 @@ class BackgroundRun:
             return self._record(events, single)
 
     def _record(self, events: list, single: bool) -> bool:
-        if single and not any(isinstance(e, StepEvent) for e in events):
-            # Stepping by hand: show every step's loss, not only every log_every-th.
-            self._step_losses.append(
-                (self._trainer.global_step, float(self._trainer.last_batch_loss))
-            )
+        if single:  # stepping by hand: every step's templates (a copy: W changes in place)
+            self._latest_W, self._latest_W_step = self._trainer.W.copy(), self._trainer.global_step
+            if not any(isinstance(e, StepEvent) for e in events):  # and loss, not every k-th
+                self._step_losses.append(
+                    (self._trainer.global_step, float(self._trainer.last_batch_loss))
+                )
         for event in events:
             if isinstance(event, StepEvent):
                 self._step_losses.append((event.step, float(event.loss)))
@@ -368,7 +376,7 @@ class BackgroundRun:
                     self._step_losses = self._step_losses[::2]
                     self._step_accs = self._step_accs[::2]
             elif isinstance(event, EpochEvent):
-                self._latest_W = event.W
+                self._latest_W, self._latest_W_step = event.W, self._trainer.global_step
             elif isinstance(event, DoneEvent):
                 self._status, self._message = event.reason, event.message
                 return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -22,12 +23,32 @@ import streamlit as st
 from core import analysis
 from core.datasets import Dataset
 from core.deskew import deskew
-from ui.i18n import _
+from ui.i18n import N_, _
 from ui.images import image_grid_html
 
 PCA_SAMPLE = 3000
 HIST_BINS = 64
 SUMMARY_DIR = Path(__file__).resolve().parents[1] / "data" / "summaries"
+# core.datasets says in English where it found a dataset (Dataset.source): the shipped copy, the
+# download cache or Debian's package, each with its folder; a folder given by hand is its path.
+SOURCE_TEXTS = (
+    (re.compile(r"shipped copy (?P<path>\S+)"), N_("the copy shipped with the app, {path}")),
+    (re.compile(r"download cache (?P<path>.+)"), N_("the download cache, {path}")),
+    (
+        re.compile(r"Debian package (?P<package>\S+) \((?P<path>.+)\)"),
+        N_("Debian's package {package}, {path}"),
+    ),
+)
+
+
+def source_text(source: str) -> str:
+    """Where the dataset came from, in the visitor's language (a folder's path as it is)."""
+    for pattern, text in SOURCE_TEXTS:
+        if found := pattern.fullmatch(source):
+            return _(text).format(**found.groupdict())
+    return source
+
+
 LOG = logging.getLogger(__name__)
 
 

@@ -47,6 +47,8 @@ def probability_text(p: float) -> str:
 
 
 BAR_PX = 56  # the tallest bar (probability 1)
+# The canvas's toolbar (shown on hover, always on touch screens) sits about 32 px above the
+# canvas: the answer keeps that much room below it, so the bars' class names stay readable.
 BARS_STYLE = """<style>
 .prob-bars {display: flex; gap: 2px; align-items: flex-end; height: 96px; margin: 0;}
 .prob-bars figure {flex: 1; margin: 0; min-width: 0; text-align: center; font-size: 10px;
@@ -56,6 +58,7 @@ BARS_STYLE = """<style>
 .prob-bars .name {font-size: 14px; font-weight: 600;}
 .prob-bars .top .name {color: #d62728;}
 .st-key-draw_verdict {min-height: 5.5rem; justify-content: flex-end;}
+.st-key-draw_answer {margin-bottom: 1.75rem;}
 </style>"""
 
 

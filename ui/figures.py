@@ -329,10 +329,15 @@ def rgb_data_uri(rgb: np.ndarray) -> str:
 
 
 def templates_grid_html(
-    W: np.ndarray, class_names: Sequence[str], *, zmax: float | None = None, tile_px: int = 60
+    W: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    zmax: float | None = None,
+    tile_px: int = 60,
+    cols: int = 5,
 ) -> str:
     """The C templates W[:, k] (W is (784, C)) as coloured pictures in a grid that reflows to the
-    page (tiles at least `tile_px` wide, at most 5 a row), each over its class name, on one
+    page (tiles at least `tile_px` wide, at most `cols` a row), each over its class name, on one
     symmetric scale ±zmax (default max |W|), with a colour key under them. Pictures, not
     heatmaps: a phone gets tiles it can read, and the page has no chart to lay out."""
     W = np.asarray(W)
@@ -352,7 +357,7 @@ def templates_grid_html(
             f'<figure><img src="{rgb_data_uri(diverging_rgb(picture, limit))}" alt="{tip}" '
             f'title="{tip}"><figcaption>{html.escape(str(name))}</figcaption></figure>'
         )
-    style = f"--tile: {tile_px}px; --cols: 5"
+    style = f"--tile: {tile_px}px; --cols: {cols}"
     return (
         f'{GRID_STYLE}<div class="digit-grid" style="{style}">{"".join(tiles)}</div>'
         f"{colour_key_html(limit)}"

@@ -8,8 +8,8 @@ from core.train import RunStatus
 from ui import optimum
 from ui.background import RunView
 from ui.charts import NO_TOOLBAR, epoch_metric_figure, step_loss_figure
-from ui.figures import templates_figure
-from ui.i18n import _, ngettext, number, percent
+from ui.figures import templates_grid_html
+from ui.i18n import N_, _, ngettext, number, percent
 from ui.training import status_word
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
@@ -17,7 +17,28 @@ METRIC_PX = 150
 # The live charts' height and the templates' size, so that progress, metrics, both charts and the
 # ten templates (one row) fit a 1366x768 laptop screen below the folded form without scrolling.
 LIVE_CHART_PX = 220
-LIVE_TEMPLATES_COLS, LIVE_TILE_PX = 10, 72
+# At that height the charts' legend (0.25 of the plot's height below it) fell on the axis title
+# ("epoch"): a little lower, and the title close to its axis. A smaller title: the loss chart's
+# fits a 390 px phone.
+LIVE_CHART_LAYOUT = {
+    "height": LIVE_CHART_PX,
+    "legend": {"y": -0.3, "yanchor": "top"},
+    "xaxis": {"title": {"standoff": 2}},
+    "title": {"font": {"size": 13}},
+}
+LIVE_TEMPLATES_COLS, LIVE_TILE_PX, MIN_TILE_PX = 10, 72, 60
+# Under the live templates: when they are from, and how to read them.
+TEMPLATES_AFTER_EPOCH = N_(
+    "The ten templates after epoch {epoch}, each redraw scaled to its own largest weight (the "
+    "Weights page's slider keeps one scale for all epochs): ink on red pixels raises that "
+    "class's score, ink on blue pixels lowers it. They are redrawn after each epoch, and after "
+    "each step when you step by hand."
+)
+TEMPLATES_AFTER_STEP = N_(
+    "The ten templates after step {step}, as you stepped by hand, scaled to their largest "
+    "weight: ink on red pixels raises that class's score, ink on blue pixels lowers it. Running "
+    "on, they are redrawn after each epoch."
+)
 
 
 def sharing_text(view: RunView) -> str:
@@ -68,14 +89,7 @@ class LivePanel:
             self.loss = left.container(key="live_loss").empty()
             self.acc = right.container(key="live_acc").empty()
             self.templates = st.container(key="live_templates").empty()
-            st.caption(
-                _(
-                    "The ten templates after the last finished epoch, each redraw scaled to that "
-                    "epoch's largest weight (the Weights page's slider keeps one scale for all "
-                    "epochs): ink on red pixels raises that class's score, ink on blue pixels "
-                    "lowers it."
-                )
-            )
+            self.templates_note = st.empty()
             # Below what moves: the charts and templates stay in view on a laptop during a run.
             self.optimum_note = st.empty()
         self._drawn: dict[str, object] = {}
@@ -132,17 +146,38 @@ class LivePanel:
             steps_per_epoch = -(-self.n_train // view.config.batch_size)
             figure = step_loss_figure(
                 view.step_losses, steps_per_epoch, view.history, view.config.log_every, lines.loss
-            ).update_layout(height=LIVE_CHART_PX)
+            ).update_layout(**LIVE_CHART_LAYOUT)
             self.loss.plotly_chart(figure, key=self._key("loss"), config=NO_TOOLBAR)
         if self._changed("epochs", (len(view.history), lines.acc)):
             on_mnist = view.dataset == "mnist"
             figure = epoch_metric_figure(view.history, "acc", on_mnist, lines.acc)
-            figure.update_layout(height=LIVE_CHART_PX)
+            figure.update_layout(**LIVE_CHART_LAYOUT)
             self.acc.plotly_chart(figure, key=self._key("acc"), config=NO_TOOLBAR)
-            if view.latest_W is not None:
-                figure = templates_figure(
-                    view.latest_W, self.class_names, LIVE_TEMPLATES_COLS, tile_px=LIVE_TILE_PX
+        # Redrawn after each epoch, and after each step stepped by hand.
+        if self._changed("templates", (view.latest_W is None, view.latest_W_step)):
+            self._show_templates(view)
+
+    def _show_templates(self, view: RunView) -> None:
+        if view.latest_W is None:
+            self.templates.caption(
+                _(
+                    "The ten templates appear here after the first epoch, or after the first "
+                    "step when you step by hand."
                 )
-                self.templates.plotly_chart(figure, key=self._key("templates"), config=NO_TOOLBAR)
-            else:
-                self.templates.caption(_("They appear here after the first epoch."))
+            )
+            self.templates_note.empty()
+            return
+        # Pictures, not a heatmap chart: on a phone ten tiles in a chart's row are 20 px wide,
+        # while the picture grid reflows to five a row of at least MIN_TILE_PX.
+        grid = templates_grid_html(
+            view.latest_W, self.class_names, tile_px=MIN_TILE_PX, cols=LIVE_TEMPLATES_COLS
+        )
+        width = LIVE_TEMPLATES_COLS * LIVE_TILE_PX
+        self.templates.html(f'<div style="max-width: {width}px">{grid}</div>')
+        steps_per_epoch = -(-self.n_train // view.config.batch_size)
+        step = view.latest_W_step
+        if step % steps_per_epoch == 0:
+            note = _(TEMPLATES_AFTER_EPOCH).format(epoch=step // steps_per_epoch)
+        else:
+            note = _(TEMPLATES_AFTER_STEP).format(step=number(step))
+        self.templates_note.caption(note)

@@ -12,7 +12,7 @@ from core.datasets import Dataset
 from core.metrics import confusion_matrix, per_class_precision_recall, predict_proba_uint8
 from core.model import SoftmaxRegression
 from core.train import RunStatus
-from ui import optimum
+from ui import optimum, state
 from ui.charts import NOTEBOOK_TEST_ACC, class_bar_figure, epoch_metric_figure, runs_overlay_figure
 from ui.figures import confusion_cell_from_selection, confusion_figure
 from ui.i18n import N_, _, number, percent
@@ -44,7 +44,16 @@ RUN_COLUMNS = (
     N_("epochs done"),
     N_("test acc (%)"),
     N_("test loss"),
-    N_("seconds"),
+    N_("seconds computing"),
+    N_("seconds on the clock"),
+)
+# Settings that only one update rule uses: shown for runs with that rule, a dash for the others.
+RULE_SETTINGS = {"momentum": "momentum"}
+NOT_USED = "–"
+TIME_HELP = N_(
+    "Computing: the seconds the server spent on this run's steps and epoch-end evaluations. On "
+    "the clock: from Start to the end, as you watched it, with the pauses, the watchable pace's "
+    "waits and any waits for a turn on a busy server."
 )
 # BackgroundRun's messages (ui.background) for a run stopped by its visitor and a failed thread.
 STOPPED_BY_YOU = "Stopped by you"
@@ -102,6 +111,14 @@ def show_result(record: RunRecord) -> None:
     if ending is not None:
         kind, text = ending
         (st.error if kind == "error" else st.warning)(text)
+    current = state.current_model()
+    if record.model_name and current is not None and current.name == record.model_name:
+        st.success(
+            _(
+                "🏁 {name} is now the current model: Weights, Draw and Confidence use it, and the "
+                "confusion matrix below is its own. The sidebar's Current model picks another."
+            ).format(name=record.name)
+        )
     if not record.history:
         st.caption(_("No epoch finished, so there is no model from this run."))
         return
@@ -118,9 +135,12 @@ def show_result(record: RunRecord) -> None:
             ).format(accuracy=percent(last["train_acc"], 1), loss=f"{last['train_loss']:.3g}")
         )
     metrics = st.container(horizontal=True)
-    metrics.metric(
-        _("Time"), _("{seconds} s").format(seconds=f"{record.seconds:.1f}"), width=METRIC_PX
-    )
+    for label, seconds in (
+        (_("Computing time"), record.seconds),
+        (_("Time on the clock"), record.wall_seconds),
+    ):
+        value = _("{seconds} s").format(seconds=f"{seconds:.1f}")
+        metrics.metric(label, value, help=_(TIME_HELP), width=METRIC_PX)
     metrics.metric(_("Train loss"), f"{last['train_loss']:.4f}", width=METRIC_PX)
     metrics.metric(_("Train accuracy"), percent(last["train_acc"]), width=METRIC_PX)
     metrics.metric(_("Test loss"), f"{last['test_loss']:.4f}", width=METRIC_PX)
@@ -226,14 +246,24 @@ def runs_table(records: list[RunRecord]) -> list[dict]:
             "run": r.name,
             "dataset": r.dataset,
             "outcome": str(r.outcome),
-            **{column: r.config.get(key) for key, column in SETTING_COLUMNS.items()},
+            **{column: setting_shown(r.config, key) for key, column in SETTING_COLUMNS.items()},
             "epochs done": len(r.history),
             "test acc (%)": 100 * r.history[-1]["test_acc"] if r.history else nan,
             "test loss": r.history[-1]["test_loss"] if r.history else nan,
-            "seconds": round(r.seconds, 1),
+            "seconds computing": round(r.seconds, 1),
+            "seconds on the clock": round(r.wall_seconds, 1),
         }
         for r in records
     ]
+
+
+def setting_shown(config: dict, key: str):
+    """A run's setting as its table cell: a dash where its update rule does not use it
+    (momentum's μ in an SGD or Adam run). A text column, so a dash can stand beside numbers."""
+    if key in RULE_SETTINGS:
+        used = config.get("optimizer", "sgd") == RULE_SETTINGS[key]
+        return f"{config.get(key):g}" if used else NOT_USED
+    return config.get(key)
 
 
 def show_runs(records: list[RunRecord]) -> None:

@@ -8,13 +8,28 @@ import zipfile
 import numpy as np
 import streamlit as st
 
-from core.datasets import DATASET_NAMES, DATASET_TITLES, dataset_available, how_to_get
+from core.datasets import (
+    DATASET_NAMES,
+    DATASET_TITLES,
+    DatasetError,
+    dataset_available,
+    how_to_get,
+)
+from core.metrics import evaluate
 from core.model import N_CLASSES, N_PIXELS, ModelFileError, SoftmaxRegression
 from core.model_file import MissingPartnerError, order_notebook_pair
 from core.run import RunStatus
 from ui import i18n, links, state
+from ui.background import RunView
 from ui.i18n import N_, _, ngettext
-from ui.training import collect_finished_run, live_run_view, session_runs, status_word
+from ui.loaders import load_shared_dataset
+from ui.training import (
+    becomes_current,
+    collect_finished_run,
+    live_run_view,
+    session_runs,
+    status_word,
+)
 
 # The first bytes of every .npy file.
 NPY_MAGIC = b"\x93NUMPY"
@@ -29,6 +44,10 @@ ENDED_TEXT = {
     RunStatus.DIVERGED: N_("{name} diverged."),
     RunStatus.FAILED: N_("{name} failed."),
 }
+# Added to the toast when the run's model became the current one (see becomes_current).
+NOW_CURRENT_TEXT = N_(
+    "{ended} Its model is now the current one: Weights, Draw and Confidence use it."
+)
 
 
 def upload_limit_mb() -> int:
@@ -47,13 +66,13 @@ def render_sidebar(live_run_status: bool = True) -> None:
         if live_run_status:
             sidebar_run_status()
         if collected is not None:
-            st.toast(_ended_text(collected.name, collected.status), icon="🏁")
+            st.toast(_ended_text(collected), icon="🏁")
 
 
-def _ended_text(name: str, status: str) -> str:
-    if status in ENDED_TEXT:
-        return _(ENDED_TEXT[status]).format(name=name)
-    return f"{name} {status}."
+def _ended_text(view: RunView) -> str:
+    status = view.status
+    ended = _(ENDED_TEXT[status]).format(name=view.name) if status in ENDED_TEXT else status
+    return _(NOW_CURRENT_TEXT).format(ended=ended) if becomes_current(view) else ended
 
 
 def _persistent_selectbox(label: str, options: list[str], state_key: str, **kwargs) -> None:
@@ -263,8 +282,10 @@ def _take_upload(key: str) -> None:
         st.session_state[state.UPLOAD_OUTCOME] = {"outcome": "refused", "reason": str(err)}
         return
     names = " + ".join(f.name for f in sorted(files, key=lambda f: f.name))
-    acc = (model.metrics or {}).get("test_acc")
     dataset = state.dataset_of(model)
+    acc = (model.metrics or {}).get("test_acc")
+    if acc is None:  # the notebook's W.npy + b.npy carry no metrics: measure them (about 30 ms)
+        acc = measured_test_accuracy(model, dataset)
     state.add_model(
         state.ModelEntry(
             state.unique_name(f"{state.UPLOADED_PREFIX}{names}"), model, dataset, "uploaded", acc
@@ -277,6 +298,17 @@ def _take_upload(key: str) -> None:
         "acc": acc,
     }
     st.toast(_("Model loaded: {files}").format(files=names), icon="✅")
+
+
+def measured_test_accuracy(model: SoftmaxRegression, dataset_name: str) -> float | None:
+    """The model's accuracy on the test set of `dataset_name`; None where that dataset cannot
+    be loaded here."""
+    try:
+        dataset = load_shared_dataset(dataset_name)
+    except DatasetError:
+        return None
+    images = model.preprocess(dataset.test_images)
+    return evaluate(model, images, dataset.test_labels)[1]
 
 
 def sidebar_run_status() -> None:

@@ -137,8 +137,10 @@ class RunRecord:
     step_losses: list[tuple[int, float]] = field(default_factory=list)
     outcome: RunStatus = RunStatus.FINISHED  # one of the final ones
     message: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # computing time (pauses, the watchable pace and waits excluded)
     dataset: str = "mnist"
+    wall_seconds: float = 0.0  # on the clock from Start to the end: all of those included
+    model_name: str = ""  # its model in the session's list; "" when no epoch finished
 
 
 def default_train_form() -> dict:

@@ -219,6 +219,23 @@ def collect_finished_run() -> RunView | None:
     if not view.is_final:
         return None
     runs.collected = True
+    model_name = ""
+    if view.history:  # at least one full epoch: worth keeping as a model
+        test_acc = view.history[-1]["test_acc"]
+        model_name = state.unique_name(
+            f"{view.name} ({DATASET_TITLES[view.dataset]}, {test_acc:.2%})"
+        )
+        state.add_model(
+            state.ModelEntry(
+                name=model_name,
+                model=run.model,
+                dataset=view.dataset,
+                origin="trained",
+                test_acc=test_acc,
+                snapshots=view.snapshots,
+            ),
+            make_current=becomes_current(view),
+        )
     state.add_run(
         state.RunRecord(
             name=view.name,
@@ -229,21 +246,14 @@ def collect_finished_run() -> RunView | None:
             message=view.message,
             seconds=view.elapsed,
             dataset=view.dataset,
+            wall_seconds=view.wall_seconds,
+            model_name=model_name,
         )
     )
-    if view.history:  # at least one full epoch: worth keeping as a model
-        test_acc = view.history[-1]["test_acc"]
-        state.add_model(
-            state.ModelEntry(
-                name=state.unique_name(
-                    f"{view.name} ({DATASET_TITLES[view.dataset]}, {test_acc:.2%})"
-                ),
-                model=run.model,
-                dataset=view.dataset,
-                origin="trained",
-                test_acc=test_acc,
-                snapshots=view.snapshots,
-            ),
-            make_current=view.status != RunStatus.DIVERGED,
-        )
     return view
+
+
+def becomes_current(view: RunView) -> bool:
+    """Whether a run that ended makes its model the current one: when it finished an epoch
+    (its weights are that epoch's) and did not diverge."""
+    return bool(view.history) and view.status != RunStatus.DIVERGED
