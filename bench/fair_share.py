@@ -1,6 +1,7 @@
 """Benchmark: visitors' training runs sharing the server through ui.scheduler.FairScheduler.
 
     PYTHONPATH=. .venv/bin/python bench/fair_share.py [--epochs 20] [--repeats 3] [--visitors 10]
+    PYTHONPATH=. .venv/bin/python bench/fair_share.py --watchable 30 [--watchable-epochs 3]
 
 In-process, on real MNIST: every visitor is a ui.background.BackgroundRun (the app's own run and
 thread, without Streamlit and its browser) taking turns from one FairScheduler with the app's
@@ -18,6 +19,11 @@ settings (``--epochs`` epochs of batch 128).
 * Scenario B: ``3 x --visitors`` visitors at once (default, long training, long paused); each
   group's wait for the first turn, the default runs' time to result against solo, the paused
   threads' CPU, and the process's memory.
+* Scenario C (``--watchable N``): N visitors start a ``--watchable-epochs`` run at the
+  watchable pace at once, as a class would. A paced run takes a turn only for the steps that
+  are due, so the runs should keep the pace (an epoch every WATCHABLE_EPOCH_SECONDS) instead
+  of queueing: each run's seconds per epoch (wall), its wait for a first turn, and the CPU the
+  process used meanwhile.
 
 A thread's CPU time is read from /proc/self/task/<tid>/stat (clock ticks, 10 ms). Every wait
 has a time limit and the long runs are stopped at the end. Prints markdown tables; no asserts:
@@ -38,6 +44,7 @@ import numpy as np
 from core.datasets import Dataset, load_dataset
 from core.train import RunStatus, TrainConfig
 from ui.background import BackgroundRun
+from ui.pace import WATCHABLE_EPOCH_SECONDS
 from ui.scheduler import DEFAULT_TURN_SECONDS, FairScheduler, capacity_from_env
 
 LONG = TrainConfig(batch_size=1, epochs=100)
@@ -265,6 +272,43 @@ def scenario_b(
     )
 
 
+def process_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this whole process so far."""
+    times = os.times()
+    return times.user + times.system
+
+
+def scenario_c(dataset: Dataset, scheduler, visitors: int, epochs: int, limit: float) -> None:
+    """`visitors` runs at the watchable pace, started together: do they keep the pace?"""
+    config = TrainConfig(epochs=epochs)
+    class_ = [Visitor(f"paced #{i}", config, dataset, scheduler) for i in range(visitors)]
+    cpu_before, wall_before = process_cpu_seconds(), time.monotonic()
+    for visitor in class_:
+        visitor.run.set_pace(WATCHABLE_EPOCH_SECONDS)
+        visitor.start()
+    watch(class_, lambda: all(v.ended_at for v in class_), limit)
+    cpu = process_cpu_seconds() - cpu_before
+    wall = time.monotonic() - wall_before
+    stop_all(class_)
+    waits = sorted(v.first_turn_seconds for v in class_ if v.first_turn_seconds is not None)
+    per_epoch = sorted(v.seconds_to_result / epochs for v in class_ if v.seconds_to_result)
+    print(
+        f"\n### C: {visitors} visitors at the watchable pace at once ({epochs} epochs of batch "
+        f"{config.batch_size}; the pace: an epoch every {WATCHABLE_EPOCH_SECONDS:g} s)\n"
+    )
+    print(
+        "| finished | s per epoch, wall (median / max) | wait for first turn s (median / max) "
+        "| process CPU while they ran |"
+    )
+    print("|---:|---:|---:|---:|")
+    epoch_text = f"{statistics.median(per_epoch):.2f} / {per_epoch[-1]:.2f}" if per_epoch else "–"
+    wait_text = f"{statistics.median(waits):.2f} / {waits[-1]:.2f}" if waits else "–"
+    print(
+        f"| {len(per_epoch)}/{visitors} | {epoch_text} | {wait_text} "
+        f"| {cpu:.1f} s in {wall:.1f} s ({cpu / wall:.0%} of one core) |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20, help="epochs of a default run")
@@ -274,6 +318,10 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=600.0, help="most seconds per wait")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of each case in A")
     parser.add_argument("--skip-a", action="store_true", help="scenario B only (solo first)")
+    parser.add_argument(
+        "--watchable", type=int, default=0, help="scenario C only: this many paced visitors"
+    )
+    parser.add_argument("--watchable-epochs", type=int, default=3, help="epochs of a paced run")
     args = parser.parse_args()
     dataset = load_dataset("mnist")
     capacity = args.capacity or capacity_from_env()
@@ -284,6 +332,9 @@ def main() -> None:
         f"{os.cpu_count()} cores (load average {load:.1f} at the start), capacity {capacity} "
         f"turns at once, turns of {args.turn_seconds:g} s"
     )
+    if args.watchable:
+        scenario_c(dataset, scheduler, args.watchable, args.watchable_epochs, args.limit)
+        return
     if args.skip_a:
         solo, _ = newcomer_beside([], config, dataset, scheduler, args.limit)
         solo_time = solo.seconds_to_result

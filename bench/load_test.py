@@ -248,6 +248,7 @@ class Round:
     rss_end_kb: int = 0
     rss_peak_kb: int = 0
     hwm_kb: int = 0
+    server_cpu: float | None = None  # CPU seconds the server used during the round
 
 
 def run_round(
@@ -272,6 +273,7 @@ def run_round(
             sessions.append(open_train_page(browser, url))
             choose_pace(sessions[-1][1], pace)
         started = time.monotonic()
+        cpu_at_start = cpu_seconds(pid) if pid else None
         rnd.results = [SessionResult() for _ in sessions]
         for (_, page), result in zip(sessions, rnd.results, strict=True):
             start_training(page, epochs)
@@ -287,11 +289,13 @@ def run_round(
                     # The results block: its "Time" metric (the live panel has none). Its
                     # "Result of Run 1" heading is not waited for: under load the browser
                     # sometimes did not show it although the metrics below it were there.
-                    time_card = page.locator('[data-testid="stMetric"]').filter(has_text="Time")
+                    time_card = page.locator('[data-testid="stMetric"]').filter(
+                        has_text="Computing time"
+                    )
                     if time_card.count():
                         res = rnd.results[i]
                         res.done_at = time.monotonic() - started
-                        res.seconds = float(metric_value(page, "Time").rstrip(" s"))
+                        res.seconds = float(metric_value(page, "Computing time").rstrip(" s"))
                         res.test_acc = float(metric_value(page, "Test accuracy").rstrip("%")) / 100
                         res.finished = True
                         pending.discard(i)
@@ -299,6 +303,8 @@ def run_round(
                     rnd.results[i].error = str(err).splitlines()[0][:120]
             time.sleep(0.5)
         rnd.wall = time.monotonic() - started
+        if cpu_at_start is not None:
+            rnd.server_cpu = cpu_seconds(pid) - cpu_at_start
         if debug_dir:
             for i in pending:
                 shot = Path(debug_dir) / f"n{n}-session{i}.png"
@@ -317,15 +323,23 @@ def run_round(
     return rnd
 
 
+def cpu_text(r: Round) -> str:
+    """The server's CPU during a round, as seconds and as a share of the machine's cores."""
+    if r.server_cpu is None or not r.wall:
+        return "–"
+    share = r.server_cpu / (r.wall * (os.cpu_count() or 1))
+    return f"{r.server_cpu:.0f} s ({share:.0%} of {os.cpu_count()} cores)"
+
+
 def table(rounds: list[Round], epochs: int, cap: str, pace: str = "full") -> str:
     lines = [
         f"Training {epochs} epochs (batch 128) in every session at once, pace: {pace}; at most "
         f"{cap} runs compute at the same moment.",
         "",
-        "| sessions | finished | test accuracy | s/epoch under load (median, max) "
+        "| sessions | finished | test accuracy | computing s/epoch (median, max) "
         "| wall s/epoch (median, max) | saw Queued "
-        "| wall time | server RSS before → end | RSS peak (sampled) | VmHWM |",
-        "|---:|---:|---|---|---|---:|---:|---|---:|---:|",
+        "| wall time | server CPU | server RSS before → end | RSS peak (sampled) | VmHWM |",
+        "|---:|---:|---|---|---|---:|---:|---:|---|---:|---:|",
     ]
     for r in rounds:
         done = [x for x in r.results if x.finished]
@@ -342,7 +356,7 @@ def table(rounds: list[Round], epochs: int, cap: str, pace: str = "full") -> str
         mb = lambda kb: f"{kb / 1024:.0f} MB" if kb else "–"  # noqa: E731
         lines.append(
             f"| {r.n} | {len(done)}/{r.n} | {acc} | {spe} | {wall} | "
-            f"{sum(x.saw_queued for x in r.results)} | {r.wall:.0f} s | "
+            f"{sum(x.saw_queued for x in r.results)} | {r.wall:.0f} s | {cpu_text(r)} | "
             f"{mb(r.rss_before_kb)} → {mb(r.rss_end_kb)} | {mb(r.rss_peak_kb)} | {mb(r.hwm_kb)} |"
         )
     return "\n".join(lines)
