@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/page_speed.py                 # browser timings, 5 rounds
     .venv/bin/python bench/page_speed.py --rounds 7 --server-side
+    .venv/bin/python bench/page_speed.py --floor     # and bench/floor_pages_app.py's switches
 
 Pages are those the app's sidebar navigation lists (read from the page, not hard-coded).
 
@@ -159,18 +160,20 @@ def ms_cell(values: list[float]) -> str:
 
 
 def browser_table(first: dict, warm: dict, rounds: int) -> str:
-    lines = [
-        f"| page | first visit, fresh server (n={rounds}) | warm switch (n={rounds}) |",
-        "|---|---:|---:|",
-    ]
-    for title in warm:
-        lines.append(f"| {title} | {ms_cell(first.get(title, [0]))} | {ms_cell(warm[title])} |")
-    page_medians = [statistics.median(v) for v in warm.values()]
-    worst_first = max(max(v) for v in first.values()) if first else 0
-    lines.append(
-        f"| **median over pages** | worst {worst_first:.0f} | "
-        f"**{statistics.median(page_medians):.0f}** |"
-    )
+    """Markdown: each page's warm switch, and its first visit where `first` has them."""
+    if not first:
+        lines = [f"| page | warm switch (n={rounds}) |", "|---|---:|"]
+        lines += [f"| {title} | {ms_cell(times)} |" for title, times in warm.items()]
+    else:
+        lines = [
+            f"| page | first visit, fresh server (n={rounds}) | warm switch (n={rounds}) |",
+            "|---|---:|---:|",
+        ]
+        for title in warm:
+            lines.append(f"| {title} | {ms_cell(first[title])} | {ms_cell(warm[title])} |")
+    median = statistics.median(statistics.median(v) for v in warm.values())
+    worst = f" worst {max(max(v) for v in first.values()):.0f} |" if first else ""
+    lines.append(f"| **median over pages** |{worst} **{median:.0f}** |")
     return "\n".join(lines)
 
 
@@ -191,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="at least 5 for a median")
     parser.add_argument("--server-side", action="store_true", help="add the server-side table")
     parser.add_argument("--skip-first-visits", action="store_true")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also the warm switches of bench/floor_pages_app.py (three minimal pages)",
+    )
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -200,8 +208,14 @@ def main(argv: list[str] | None = None) -> int:
         with Server() as server:
             pages, warm = warm_switches(browser, server.url, args.rounds)
         first = {} if args.skip_first_visits else first_visits(browser, pages, args.rounds)
+        if args.floor:
+            with Server(script="bench/floor_pages_app.py") as server:
+                _, floor = warm_switches(browser, server.url, args.rounds)
         browser.close()
     print(browser_table(first, warm, args.rounds))
+    if args.floor:
+        print("\nThe floor: bench/floor_pages_app.py (three minimal pages), measured alike.\n")
+        print(browser_table({}, floor, args.rounds))
     if args.server_side:
         print()
         print(server_table(server_side(args.rounds)))
