@@ -321,6 +321,24 @@ def test_paced_runs_hold_no_turn_while_they_wait_so_all_progress_on_one_slot():
         wait_until(lambda: scheduler.active == 0 and scheduler.waiting == 0, what="a free slot")
 
 
+def test_a_paced_run_that_waited_for_its_first_turn_starts_at_its_pace_not_in_a_burst():
+    scheduler = FairScheduler(capacity=1, turn_seconds=60)
+    blocker = _run(scheduler=scheduler, name="blocker")  # holds the only slot
+    paced = BackgroundRun("paced", LONG, tiny_dataset(), scheduler)
+    paced.set_pace(5.0)  # batch 1: 512 steps an epoch, about 102 a second
+    with stopped_at_the_end(blocker, paced):
+        wait_until(lambda: blocker.view().global_step > 0, what="the blocker's turn")
+        paced.start()
+        time.sleep(1.5)  # queued: 150 steps' worth of its pace go by
+        assert paced.view().status == QUEUED
+        blocker.pause()
+        wait_until(lambda: paced.view().global_step > 0, what="the paced run's first step")
+        time.sleep(0.2)
+        # At its pace 0.2 s is about 20 steps (a tick of about 10 at a time); owed since its
+        # start, the queued time would come as a burst of about 100 (a second's catch-up).
+        assert paced.view().global_step <= 50
+
+
 def test_a_paced_run_pauses_at_once_and_full_speed_leaves_the_pace():
     run = _run()
     run.set_pace(60.0)  # 512 steps a minute: it sleeps between its ticks

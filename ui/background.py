@@ -329,6 +329,10 @@ class BackgroundRun:
             if self._status == RunStatus.QUEUED:
                 self._status = RunStatus.RUNNING
                 self.first_turn_at = time.monotonic()
+                if self._pacer is not None:
+                    # The pace counts from the first turn: the time queued is not owed in a
+                    # burst of steps (the curve would jump at the start).
+                    self._pacer.restart(self._trainer.global_step)
         self._clock.start()
         try:
             if single:
