@@ -16,14 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from core.datasets import Dataset
-from core.train import (
-    DoneEvent,
-    EpochEvent,
-    RunStatus,
-    StepEvent,
-    TrainConfig,
-    Trainer,
-)
+from core.train import DoneEvent, EpochEvent, RunStatus, StepEvent, TrainConfig, Trainer
 from ui.pace import Pacer
 from ui.scheduler import FairScheduler, Sharing, Turn
 
