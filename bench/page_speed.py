@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/page_speed.py                 # browser timings, 5 rounds
     .venv/bin/python bench/page_speed.py --rounds 7 --server-side
-    .venv/bin/python bench/page_speed.py --floor     # and bench/floor_pages_app.py's switches
+    .venv/bin/python bench/page_speed.py --floor     # and the floor: three minimal pages
 
 Pages are those the app's sidebar navigation lists (read from the page, not hard-coded).
 
@@ -75,6 +75,7 @@ FIRST_RUN_DONE_JS = """() => {
 }"""
 # A page whose heading is not its navigation title (Home shows the app's name).
 HEADING_OF = {"Home": "MNIST Softmax Lab"}
+FLOOR_APP = "bench/floor_pages_app.py"
 
 
 def nav_pages(page) -> list[tuple[str, str]]:
@@ -97,11 +98,13 @@ def open_settled(page, address: str, title: str) -> float:
     return page.evaluate(SETTLED_JS, [title, 0, SETTLE_TIMEOUT_MS])
 
 
-def first_visits(browser, pages: list[tuple[str, str]], rounds: int) -> dict[str, list[float]]:
+def first_visits(
+    browser, pages: list[tuple[str, str]], rounds: int, script: str = "app.py"
+) -> dict[str, list[float]]:
     """Each round on a new server: each page's first visit there, in a new session."""
     times: dict[str, list[float]] = {}
     for _ in range(rounds):
-        with Server() as server:
+        with Server(script=script) as server:
             for address, title in pages:
                 context = browser.new_context(viewport=VIEWPORT)
                 path = urlparse(address).path
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--floor",
         action="store_true",
-        help="also the warm switches of bench/floor_pages_app.py (three minimal pages)",
+        help="also bench/floor_pages_app.py (three minimal pages), measured the same way",
     )
     args = parser.parse_args(argv)
 
@@ -209,13 +212,18 @@ def main(argv: list[str] | None = None) -> int:
             pages, warm = warm_switches(browser, server.url, args.rounds)
         first = {} if args.skip_first_visits else first_visits(browser, pages, args.rounds)
         if args.floor:
-            with Server(script="bench/floor_pages_app.py") as server:
-                _, floor = warm_switches(browser, server.url, args.rounds)
+            with Server(script=FLOOR_APP) as server:
+                floor_pages, floor = warm_switches(browser, server.url, args.rounds)
+            floor_first = (
+                {}
+                if args.skip_first_visits
+                else first_visits(browser, floor_pages, args.rounds, FLOOR_APP)
+            )
         browser.close()
     print(browser_table(first, warm, args.rounds))
     if args.floor:
         print("\nThe floor: bench/floor_pages_app.py (three minimal pages), measured alike.\n")
-        print(browser_table({}, floor, args.rounds))
+        print(browser_table(floor_first, floor, args.rounds))
     if args.server_side:
         print()
         print(server_table(server_side(args.rounds)))
