@@ -1,14 +1,20 @@
 """The Train and Draw pages' line and bar charts: what they plot, not how they look."""
 
+import json
+
 import numpy as np
+import plotly.io
 
 from ui.charts import (
     NOTEBOOK_TEST_ACC,
+    ReferenceLine,
     class_bar_figure,
     epoch_metric_figure,
     logit_parts_figure,
     runs_overlay_figure,
     step_loss_figure,
+    step_loss_traces,
+    with_new_data,
 )
 from ui.state import RunRecord
 
@@ -35,6 +41,17 @@ def test_step_loss_is_plotted_in_epochs_with_whole_set_losses_per_epoch():
 def test_step_loss_without_any_step_yet_is_an_empty_chart():
     fig = step_loss_figure([], 469)
     assert all(len(trace.x) == 0 for trace in fig.data)
+
+
+def test_a_live_redraw_with_new_data_is_the_figure_a_full_build_gives():
+    reference = ReferenceLine(0.2067, "best softmax regression: train 0.2067")
+    frame = step_loss_figure([], 469, (), 50, reference).update_layout(height=220).to_dict()
+    later = ([(50, 1.2), (469, 0.5), (938, 0.4)], 469, HISTORY[:2], 50)
+    fast = with_new_data(frame, step_loss_traces(*later))
+    full = step_loss_figure(*later, reference).update_layout(height=220)
+    as_sent = [json.loads(plotly.io.to_json(f, validate=False)) for f in (fast, full)]
+    assert as_sent[0] == as_sent[1]
+    assert len(as_sent[0]["data"]) == 3 and as_sent[0]["layout"]["shapes"]  # line, markers, ref
 
 
 def test_accuracy_per_epoch_marks_the_notebook_result():

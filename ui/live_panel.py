@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.train import RunStatus
 from ui import optimum
 from ui.background import RunView
-from ui.charts import NO_TOOLBAR, epoch_metric_figure, step_loss_figure
+from ui.charts import (
+    NO_TOOLBAR,
+    epoch_metric_figure,
+    step_loss_figure,
+    step_loss_traces,
+    with_new_data,
+)
 from ui.figures import templates_grid_html
 from ui.i18n import N_, _, ngettext, number, percent
 from ui.training import status_word
@@ -93,6 +100,7 @@ class LivePanel:
             # Below what moves: the charts and templates stay in view on a laptop during a run.
             self.optimum_note = st.empty()
         self._drawn: dict[str, object] = {}
+        self._loss_frame: tuple | None = None  # (reference line, the loss chart as a dict)
         self.charts_sent = 0  # charts drawn so far, each under a key of its own
 
     def _changed(self, part: str, data: object) -> bool:
@@ -143,11 +151,9 @@ class LivePanel:
         else:
             self.optimum_note.empty()
         if self._changed("loss", (losses, lines.loss)):
-            steps_per_epoch = -(-self.n_train // view.config.batch_size)
-            figure = step_loss_figure(
-                view.step_losses, steps_per_epoch, view.history, view.config.log_every, lines.loss
-            ).update_layout(**LIVE_CHART_LAYOUT)
-            self.loss.plotly_chart(figure, key=self._key("loss"), config=NO_TOOLBAR)
+            self.loss.plotly_chart(
+                self._loss_figure(view, lines.loss), key=self._key("loss"), config=NO_TOOLBAR
+            )
         if self._changed("epochs", (len(view.history), lines.acc)):
             on_mnist = view.dataset == "mnist"
             figure = epoch_metric_figure(view.history, "acc", on_mnist, lines.acc)
@@ -156,6 +162,17 @@ class LivePanel:
         # Redrawn after each epoch, and after each step stepped by hand.
         if self._changed("templates", (view.latest_W is None, view.latest_W_step)):
             self._show_templates(view)
+
+    def _loss_figure(self, view: RunView, reference) -> go.Figure:
+        """The loss chart: built and checked in full when its layout changes (the first time,
+        or when the optimum's line arrives), then only its data is swapped in."""
+        steps_per_epoch = -(-self.n_train // view.config.batch_size)
+        args = (view.step_losses, steps_per_epoch, view.history, view.config.log_every)
+        if self._loss_frame is None or self._loss_frame[0] != reference:
+            figure = step_loss_figure(*args, reference).update_layout(**LIVE_CHART_LAYOUT)
+            self._loss_frame = (reference, figure.to_dict())
+            return figure
+        return with_new_data(self._loss_frame[1], step_loss_traces(*args))
 
     def _show_templates(self, view: RunView) -> None:
         if view.latest_W is None:
