@@ -4,12 +4,6 @@ Each page sets itself up (state, sidebar) with ui.page.start_page(), so it also 
 Streamlit runs it without this router (AppTest, or a first visit straight to a page's URL).
 """
 
-# Whole before any page runs. Plotly's validators look pandas up in sys.modules without
-# importing it, and Streamlit imports it lazily in whichever session's script thread needs it
-# first: under load other sessions building figures meanwhile found it half-imported
-# (AttributeError: partially initialized module 'pandas'). An import here makes every script
-# thread wait until it is complete.
-import pandas  # noqa: F401
 import streamlit as st
 
 from ui.i18n import _, use_language

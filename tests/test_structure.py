@@ -7,6 +7,7 @@ each other without cycles, and ``core`` stays free of UI libraries so it runs wi
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
@@ -201,12 +202,16 @@ def test_imports_inside_functions_and_from_package_imports_are_seen(tmp_path, mo
     assert "core.cli" not in names
 
 
-def test_the_router_imports_pandas_before_any_page_runs():
+BUILDS_FIGURES = re.compile(r"go\.[A-Z]\w*\(|make_subplots\(")
+
+
+def test_every_module_that_builds_plotly_figures_imports_pandas_first():
     """Plotly's validators read pandas from sys.modules without importing it: a session building
-    a figure while another session's thread was importing pandas failed under load. app.py's
-    module-level import makes every script thread wait for the whole module."""
-    tree = ast.parse((REPO / "app.py").read_text())
-    top_level = [
-        alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names
-    ]
-    assert "pandas" in top_level
+    a figure while another session's thread was importing pandas failed under load. A
+    module-level import makes every thread wait for the whole module before it builds one."""
+    builders = [p for p in _production_files() if BUILDS_FIGURES.search(p.read_text())]
+    assert builders, "no module builds Plotly figures: the pattern is out of date"
+    for path in builders:
+        tree = ast.parse(path.read_text())
+        top_level = [a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names]
+        assert "pandas" in top_level, f"{path.relative_to(REPO)} builds figures"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas  # noqa: F401 - whole before a figure is built: see tests/test_structure.py
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+import pandas  # noqa: F401 - whole before a figure is built: see tests/test_structure.py
 import plotly.graph_objects as go
 
 from ui.i18n import N_, _, number

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
+import pandas  # noqa: F401 - whole before a figure is built: see tests/test_structure.py
 import plotly.graph_objects as go
 import streamlit as st
 

@@ -16,6 +16,7 @@ import io
 from collections.abc import Sequence
 
 import numpy as np
+import pandas  # noqa: F401 - whole before a figure is built: see tests/test_structure.py
 import plotly.colors as pc
 import plotly.graph_objects as go
 from PIL import Image
