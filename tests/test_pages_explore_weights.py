@@ -226,3 +226,17 @@ def test_weights_without_a_model_points_to_training():
     assert not at.exception
     assert any("no model yet" in i.value for i in at.info)
     assert not _charts(at)
+
+
+def test_weights_maths_expanders_draw_their_text_only_when_opened(weights):
+    from ui import state
+
+    labels = ("The maths: how templates", "Where the weights start")
+    boxes = [e for e in weights.expander if e.label.startswith(labels)]
+    assert len(boxes) == 2 and not any(box.markdown for box in boxes)  # closed: nothing drawn
+    weights.session_state[state.MATHS_TEMPLATES] = True
+    weights.session_state[state.MATHS_INITIAL_WEIGHTS] = True
+    opened = [e for e in weights.run().expander if e.label.startswith(labels)]
+    maths, start = (" ".join(m.value for m in box.markdown) for box in opened)
+    assert r"\sum_{i=1}^{784} x_i\,W_{ik} + b_k" in maths
+    assert "init 0 → 91.20%" in start

@@ -26,7 +26,22 @@ def test_the_form_offers_the_notebooks_choices_by_default_and_explains_each_rule
     }
     assert option(app, "optimizer").options == ["SGD (the notebook)", "SGD with momentum", "Adam"]
     rules = [e for e in app.expander if e.label.startswith("Maths of the options")]
-    assert rules and any(UPDATE_RULES.strip()[:40] in m.value for m in rules[0].markdown)
+    # Closed, the expander draws nothing; opened (what a click does), it shows each rule.
+    assert rules and not rules[0].markdown
+    app.session_state[state.MATHS_UPDATE_RULES] = True
+    rules = [e for e in app.run().expander if e.label.startswith("Maths of the options")]
+    assert any(UPDATE_RULES.strip()[:40] in m.value for m in rules[0].markdown)
+
+
+def test_the_pages_two_maths_expanders_draw_their_formulas_only_when_opened(app):
+    app.switch_page(TRAIN).run()
+    labels = ("The maths of one SGD step", "Epochs, steps and batch size")
+    assert not any(e.markdown for e in app.expander if e.label.startswith(labels))
+    app.session_state[state.MATHS_SGD_STEP] = True
+    app.session_state[state.MATHS_EPOCHS] = True
+    opened = {e.label[:9]: e for e in app.run().expander if e.label.startswith(labels)}
+    assert r"$G = (P - \mathrm{onehot}(y)) / B$" in opened["The maths"].markdown[0].value
+    assert "(batch 128: 469 steps)" in opened["Epochs, s"].markdown[0].value
 
 
 def test_the_choices_go_into_the_runs_config_and_the_runs_table_and_reset_restores_them(app):

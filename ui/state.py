@@ -69,6 +69,13 @@ LIVE_VIEW = "live_view"
 EXPERIMENTS = "experiments"
 # The experiment picked on the Experiments page (a widget key).
 EXPERIMENT_CHOICE = "experiment_choice"
+# Whether each maths expander is open (widget keys; its content is drawn only while it is open,
+# ui.expanders): Train's SGD step, epochs/steps/batch and options' rules, Weights' two.
+MATHS_SGD_STEP = "maths_sgd_step"
+MATHS_EPOCHS = "maths_epochs"
+MATHS_UPDATE_RULES = "maths_update_rules"
+MATHS_TEMPLATES = "maths_templates"
+MATHS_INITIAL_WEIGHTS = "maths_initial_weights"
 
 # A model's name is also its key in MODELS: kept in English, translated where drawn
 # (display_model_name).

@@ -15,6 +15,7 @@ import streamlit as st
 from core.optimizers import OPTIMIZERS, SCHEDULES
 from core.train import TrainConfig
 from ui import links, state
+from ui.expanders import expander_drawn_when_open
 from ui.i18n import N_, _, percent
 
 OPTIMIZER_NAMES = {
@@ -193,5 +194,8 @@ covariance becomes 0 (the centre of mass stays put).
 
 def update_rules_expander() -> None:
     """Each choice's update rule, with shapes (the code is core/optimizers.py)."""
-    with st.expander(_("Maths of the options: SGD, momentum, Adam, schedules, deskewing")):
-        st.markdown(_(UPDATE_RULES))
+    expander_drawn_when_open(
+        _("Maths of the options: SGD, momentum, Adam, schedules, deskewing"),
+        state.MATHS_UPDATE_RULES,
+        lambda: st.markdown(_(UPDATE_RULES)),
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import state
+from ui.expanders import expander_drawn_when_open
 from ui.i18n import _
 
 
@@ -18,10 +20,16 @@ def explain_training() -> None:
             "Watch the loss fall and the ten weight templates take shape."
         )
     )
-    with st.expander(_("The maths of one SGD step, with shapes")):
-        st.markdown(
-            _(
-                r"""
+    expander_drawn_when_open(
+        _("The maths of one SGD step, with shapes"), state.MATHS_SGD_STEP, _sgd_step_maths
+    )
+    expander_drawn_when_open(_("Epochs, steps and batch size"), state.MATHS_EPOCHS, _epochs_maths)
+
+
+def _sgd_step_maths() -> None:
+    st.markdown(
+        _(
+            r"""
 For a minibatch of $B$ images $X \in \mathbb{R}^{B\times 784}$ (pixels scaled to $[0,1]$) with
 labels $y$:
 
@@ -53,12 +61,14 @@ $P_y = e^{-120}$ rounds to 0 in float32 and $-\log P_y = \infty$, while
 $\log\sum_k e^{z_k} - z_y = 120$. That, not the max-subtracted
 softmax, is why a huge learning rate gives a huge but finite loss.
 """
-            )
         )
-    with st.expander(_("Epochs, steps and batch size")):
-        st.markdown(
-            _(
-                r"""
+    )
+
+
+def _epochs_maths() -> None:
+    st.markdown(
+        _(
+            r"""
 One **epoch** is one pass over all 60,000 training images, in $\lceil 60000/B\rceil$ steps of
 $B$ images (batch 128: 469 steps). Each step follows the gradient of its own minibatch, a noisy
 estimate of the whole set's gradient: small batches give many cheap, noisy steps, large ones few
@@ -67,5 +77,5 @@ batch 60,000 makes one step per epoch and reaches only 81.5% after 20 epochs (20
 The images are **shuffled every epoch**, so each minibatch is a fair sample and the steps do not
 repeat the same order.
 """
-            )
         )
+    )

@@ -7,8 +7,9 @@ import numpy as np
 import streamlit as st
 
 from core.deskew import deskew
-from ui import links, optimum
+from ui import links, optimum, state
 from ui.charts import bias_figure
+from ui.expanders import expander_drawn_when_open
 from ui.figures import picture_html, templates_grid_html
 from ui.i18n import N_, _, current_language, percent
 from ui.loaders import shared_figure
@@ -81,11 +82,16 @@ def apply_link(n_classes: int, epochs: list[int]) -> tuple[int, int]:
 
 def maths_expander() -> None:
     """How templates turn into a prediction, in formulas."""
-    with st.expander(_("The maths: how templates turn into a prediction")):
-        # The formulas with braces are placeholders: braces in a msgid would read as placeholders.
-        st.markdown(
-            _(
-                """
+    expander_drawn_when_open(
+        _("The maths: how templates turn into a prediction"), state.MATHS_TEMPLATES, _logit_maths
+    )
+
+
+def _logit_maths() -> None:
+    # The formulas with braces are placeholders: braces in a msgid would read as placeholders.
+    st.markdown(
+        _(
+            """
 For an image $x$ (784 pixel values in $[0, 1]$), the score (logit) of class $k$ is
 
 {logit_formula}
@@ -99,31 +105,38 @@ Adding the same $c$ to every logit changes nothing,
 {shift_formula}, so only the differences
 $W[:,a]-W[:,b]$ and $b_a-b_b$ matter.
 """
-            ).format(
-                logit_formula=r"$$\text{logit}_k = x \cdot W[:, k] + b_k "
-                r"= \sum_{i=1}^{784} x_i\,W_{ik} + b_k .$$",
-                softmax_formula=r"$p_k = e^{\text{logit}_k} / \sum_j e^{\text{logit}_j}$",
-                shift_formula=r"$\frac{e^{z_k+c}}{\sum_j e^{z_j+c}} "
-                r"= \frac{e^{z_k}}{\sum_j e^{z_j}}$",
-            )
+        ).format(
+            logit_formula=r"$$\text{logit}_k = x \cdot W[:, k] + b_k "
+            r"= \sum_{i=1}^{784} x_i\,W_{ik} + b_k .$$",
+            softmax_formula=r"$p_k = e^{\text{logit}_k} / \sum_j e^{\text{logit}_j}$",
+            shift_formula=r"$\frac{e^{z_k+c}}{\sum_j e^{z_j+c}} "
+            r"= \frac{e^{z_k}}{\sum_j e^{z_j}}$",
         )
+    )
 
 
 def initial_weights_expander() -> None:
     """Where the weights start, and whether it matters."""
-    with st.expander(_("Where the weights start, and does it matter?")):
-        st.markdown(
-            _(
-                "Weights start as `randn(784, 10) × init scale`, the biases at 0. **Zero works "
-                r"as well** here: the loss is convex, and each class gets its own gradient "
-                r"$(p_k - y_k)\,x$, so the ten templates separate even from identical starts "
-                "(MNIST, 3 epochs: init 0 → 91.20%, 0.01 → 91.21%). A large start only slows "
-                "training, because the random weights must first be unlearned (init 1 → 83.3%, "
-                "init 10 → 49.4% after 3 epochs). Pixels that are blank in every training image "
-                "(67 on MNIST) never get a gradient ($x_i = 0$), so their weights keep their "
-                "starting values."
-            )
+    expander_drawn_when_open(
+        _("Where the weights start, and does it matter?"),
+        state.MATHS_INITIAL_WEIGHTS,
+        _initial_weights_text,
+    )
+
+
+def _initial_weights_text() -> None:
+    st.markdown(
+        _(
+            "Weights start as `randn(784, 10) × init scale`, the biases at 0. **Zero works "
+            r"as well** here: the loss is convex, and each class gets its own gradient "
+            r"$(p_k - y_k)\,x$, so the ten templates separate even from identical starts "
+            "(MNIST, 3 epochs: init 0 → 91.20%, 0.01 → 91.21%). A large start only slows "
+            "training, because the random weights must first be unlearned (init 1 → 83.3%, "
+            "init 10 → 49.4% after 3 epochs). Pixels that are blank in every training image "
+            "(67 on MNIST) never get a gradient ($x_i = 0$), so their weights keep their "
+            "starting values."
         )
+    )
 
 
 def bias_section(W, b, class_names, mean_images, class_counts) -> None:
