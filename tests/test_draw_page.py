@@ -4,6 +4,8 @@ nudge towards another class."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from core.personal_set import PersonalSet, read_zip, write_zip
 from core.preprocess import digit_to_canvas
 from tests.apptest_helpers import headline, wait_for_runs
 from ui import draw_parts, state
-from ui.draw_parts import probability_bars_html, probability_text
+from ui.draw_parts import logit_parts_html, probability_bars_html, probability_text
 from ui.loaders import shipped_model
 from ui.nudge_panel import EPS_KEY, EPS_MAX, EPS_STEP, TARGET_KEY
 
@@ -62,6 +64,27 @@ def test_the_bars_show_the_headline_number_by_the_same_rule(app, canvas, mnist):
     assert "100.0%" not in bars and "0.0%" not in bars.replace("<0.1%", "")
     empty = probability_bars_html(np.zeros(10), list("0123456789"), None)
     assert "%" not in empty.split("</style>")[1]  # before drawing: empty bars, no numbers
+
+
+# -- how each logit is made -------------------------------------------------------------------
+
+
+def test_the_logit_picture_writes_each_class_s_sum_and_stacks_its_parts():
+    pixels, bias = np.array([1.5, -2.0, 0.25]), np.array([0.25, 0.5, -1.0])
+    picture = logit_parts_html(pixels, bias, ["zero", "one", "two"])
+    # Each class named, with its logit written out and its sum spelled in its tooltip.
+    for name, tip in (
+        ("zero", "zero: pixels +1.50 + bias +0.25 = logit +1.75"),
+        ("one", "one: pixels -2.00 + bias +0.50 = logit -1.50"),
+        ("two", "two: pixels +0.25 + bias -1.00 = logit -0.75"),
+    ):
+        assert f">{name}</text>" in picture and f"<title>{tip}</title>" in picture
+        assert f">{tip[-5:]}</text>" in picture
+    assert picture.count("<rect") == 6 and picture.count("<path") == 3  # 2 bars + 1 diamond each
+    assert 'role="img"' in picture and "Logit of each class = pixel evidence + bias" in picture
+    # Stacked as Plotly's 'relative' bars: a negative bias hangs below zero, not on the pixels.
+    bars = [float(h) for h in re.findall(r'height="([\d.]+)"', picture)]
+    assert all(h >= 0 for h in bars) and bars[0] > bars[1] > 0  # 1.5 taller than 0.25
 
 
 # -- stroke width, and the switch --------------------------------------------------------------

@@ -258,3 +258,95 @@ def evidence_maps_html(maps: list[np.ndarray], titles: list[str], limit: float) 
         f'<div class="evidence" style="max-width: 720px"><div class="digit-grid" '
         f'style="{style}">{tiles}</div>{legend}</div>'
     )
+
+
+# The logit chart as an SVG picture (no chart library to run in the browser on every stroke).
+LOGIT_COLOURS = {"pixels": "#1f77b4", "bias": "#ff7f0e"}
+_SVG_W, _SVG_H, _LEFT, _TOP, _BOTTOM = 460, 210, 36, 10, 34
+
+
+def _nice_step(span: float) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about four ticks over span."""
+    raw = span / 4 or 1.0
+    power = 10 ** np.floor(np.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def _stacked(values: tuple[float, ...]) -> list[tuple[float, float]]:
+    """Bars stacked as Plotly's 'relative' mode does: positives up from 0, negatives down."""
+    up = down = 0.0
+    spans = []
+    for v in values:
+        if v >= 0:
+            spans.append((up, up + v))
+            up += v
+        else:
+            spans.append((down + v, down))
+            down += v
+    return spans
+
+
+def logit_parts_html(pixel_sum: np.ndarray, bias: np.ndarray, class_names) -> str:
+    """How each logit is made, as an SVG: per class the pixel evidence x·W[:, k] (C,) and the
+    bias b_k (C,) stacked, and the logit (their sum) as a diamond with its value written below
+    the class name. Each column's tooltip spells out the sum."""
+    logits = pixel_sum + bias
+    spans = [_stacked((float(p), float(b))) for p, b in zip(pixel_sum, bias, strict=True)]
+    ends = [0.0, *(x for pair in spans for span in pair for x in span), *map(float, logits)]
+    step = _nice_step(max(ends) - min(ends))
+    low, high = np.floor(min(ends) / step) * step, np.ceil(max(ends) / step) * step
+    plot_h = _SVG_H - _TOP - _BOTTOM
+    col_w = (_SVG_W - _LEFT) / len(class_names)
+
+    def y(value: float) -> float:
+        return _TOP + (high - value) / ((high - low) or 1.0) * plot_h
+
+    parts = []
+    for tick in np.arange(low, high + step / 2, step):
+        parts.append(
+            f'<line x1="{_LEFT}" x2="{_SVG_W}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="{"#888" if abs(tick) < step / 2 else "#e4e4e4"}"/>'
+            f'<text x="{_LEFT - 4}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>'
+        )
+    for k, name in enumerate(class_names):
+        x0, centre = _LEFT + k * col_w, _LEFT + (k + 0.5) * col_w
+        facts = {
+            "name": name,
+            "pixels": f"{pixel_sum[k]:+.2f}",
+            "bias": f"{bias[k]:+.2f}",
+            "logit": f"{logits[k]:+.2f}",
+        }
+        tip = _("{name}: pixels {pixels} + bias {bias} = logit {logit}").format(**facts)
+        bars = "".join(
+            f'<rect x="{x0 + col_w * 0.2:.1f}" width="{col_w * 0.6:.1f}" y="{y(top):.1f}" '
+            f'height="{y(bottom) - y(top):.1f}" fill="{LOGIT_COLOURS[part]}"/>'
+            for part, (bottom, top) in zip(("pixels", "bias"), spans[k], strict=True)
+        )
+        ly = y(float(logits[k]))
+        parts.append(
+            f"<g><title>{html.escape(tip)}</title>{bars}"
+            f'<path d="M{centre:.1f} {ly - 7:.1f}l6 7l-6 7l-6 -7z" fill="#000" stroke="#fff"/>'
+            f'<text x="{centre:.1f}" y="{_SVG_H - 19}" text-anchor="middle" font-size="14" '
+            f'font-weight="600">{html.escape(str(name))}</text>'
+            f'<text x="{centre:.1f}" y="{_SVG_H - 4}" text-anchor="middle">'
+            f"{facts['logit']}</text></g>"
+        )
+    keys = [f'<i style="background: {LOGIT_COLOURS[part]}"></i>' for part in ("pixels", "bias")]
+    legend = "".join(
+        f"<span>{key}{html.escape(label)}</span>"
+        for key, label in zip(
+            [*keys, "◆ "], [_("pixels: x · W[:, k]"), _("bias b_k"), _("logit")], strict=True
+        )
+    )
+    title = _("Logit of each class = pixel evidence + bias")
+    return (
+        "<style>.logit-parts {max-width: 720px; font-size: 12px;}"
+        ".logit-parts svg {width: 100%; height: auto; font: 12px sans-serif;}"
+        ".logit-parts .legend {display: flex; gap: 14px; flex-wrap: wrap;}"
+        ".logit-parts .legend i {display: inline-block; width: 10px; height: 10px;"
+        " margin-right: 4px;}</style>"
+        f'<figure class="logit-parts" style="margin: 0"><figcaption><b>{html.escape(title)}'
+        f'</b></figcaption><svg viewBox="0 0 {_SVG_W} {_SVG_H}" role="img" '
+        f'aria-label="{html.escape(title, quote=True)}">{"".join(parts)}</svg>'
+        f'<div class="legend">{legend}</div></figure>'
+    )
