@@ -72,19 +72,24 @@ def test_the_bars_show_the_headline_number_by_the_same_rule(app, canvas, mnist):
 def test_the_logit_picture_writes_each_class_s_sum_and_stacks_its_parts():
     pixels, bias = np.array([1.5, -2.0, 0.25]), np.array([0.25, 0.5, -1.0])
     picture = logit_parts_html(pixels, bias, ["zero", "one", "two"])
-    # Each class named, with its logit written out and its sum spelled in its tooltip.
+    # Each class named, with its logit written under it and its sum spelled in its tooltip.
     for name, tip in (
         ("zero", "zero: pixels +1.50 + bias +0.25 = logit +1.75"),
         ("one", "one: pixels -2.00 + bias +0.50 = logit -1.50"),
         ("two", "two: pixels +0.25 + bias -1.00 = logit -0.75"),
     ):
-        assert f">{name}</text>" in picture and f"<title>{tip}</title>" in picture
-        assert f">{tip[-5:]}</text>" in picture
-    assert picture.count("<rect") == 6 and picture.count("<path") == 3  # 2 bars + 1 diamond each
-    assert 'role="img"' in picture and "Logit of each class = pixel evidence + bias" in picture
-    # Stacked as Plotly's 'relative' bars: a negative bias hangs below zero, not on the pixels.
-    bars = [float(h) for h in re.findall(r'height="([\d.]+)"', picture)]
-    assert all(h >= 0 for h in bars) and bars[0] > bars[1] > 0  # 1.5 taller than 0.25
+        assert f'<span title="{tip}"><b>{name}</b>{tip[-5:]}</span>' in picture
+    assert picture.count('class="logit"') == 3
+    assert "Logit of each class = pixel evidence + bias" in picture and "bias b_k" in picture
+    # Stacked as Plotly's 'relative' bars: zero's bias sits on its pixels, two's hangs below 0.
+    boxes = [
+        (float(top), float(height))
+        for top, height in re.findall(r"top: ([\d.]+)px; height: ([\d.]+)px", picture)
+    ]
+    (zero_pixels, zero_bias), (two_pixels, two_bias) = boxes[0:2], boxes[4:6]
+    assert zero_bias[0] + zero_bias[1] == pytest.approx(zero_pixels[0], abs=0.2)  # on the pixels
+    assert zero_pixels[1] == pytest.approx(6 * zero_bias[1], abs=1)  # 1.5 against 0.25
+    assert two_bias[0] == pytest.approx(two_pixels[0] + two_pixels[1], abs=0.2)  # below 0
 
 
 # -- stroke width, and the switch --------------------------------------------------------------

@@ -260,9 +260,27 @@ def evidence_maps_html(maps: list[np.ndarray], titles: list[str], limit: float) 
     )
 
 
-# The logit chart as an SVG picture (no chart library to run in the browser on every stroke).
+# The logit chart as HTML boxes (no chart library to run in the browser on every stroke; st.html
+# keeps HTML and CSS but not SVG).
 LOGIT_COLOURS = {"pixels": "#1f77b4", "bias": "#ff7f0e"}
-_SVG_W, _SVG_H, _LEFT, _TOP, _BOTTOM = 460, 210, 36, 10, 34
+PLOT_PX = 170  # the plot area's height
+LOGIT_STYLE = """<style>
+.logit-parts {max-width: 720px; margin: 0; font-size: 12px;}
+.logit-parts .plot {position: relative; margin: 12px 0 4px 36px; display: flex;}
+.logit-parts .grid {position: absolute; left: -36px; right: 0; margin: 0;
+  border-top: 1px solid #e4e4e4;}
+.logit-parts .grid.zero {border-top-color: #888;}
+.logit-parts .grid span {position: absolute; left: 0; width: 30px; top: -8px; text-align: right;}
+.logit-parts .col {position: relative; flex: 1;}
+.logit-parts .col div {position: absolute; left: 20%; width: 60%;}
+.logit-parts .col .logit {left: calc(50% - 6px); width: 10px; height: 10px; margin-top: -6px;
+  background: #000; border: 1px solid #fff; transform: rotate(45deg);}
+.logit-parts .names {display: flex; margin-left: 36px; text-align: center; line-height: 1.3;}
+.logit-parts .names span {flex: 1; min-width: 0; font-size: clamp(9px, 2.5vw, 12px);}
+.logit-parts .names b {display: block; font-size: 14px;}
+.logit-parts .legend {display: flex; gap: 14px; flex-wrap: wrap; margin-top: 4px;}
+.logit-parts .legend i {display: inline-block; width: 10px; height: 10px; margin-right: 4px;}
+</style>"""
 
 
 def _nice_step(span: float) -> float:
@@ -287,29 +305,26 @@ def _stacked(values: tuple[float, ...]) -> list[tuple[float, float]]:
 
 
 def logit_parts_html(pixel_sum: np.ndarray, bias: np.ndarray, class_names) -> str:
-    """How each logit is made, as an SVG: per class the pixel evidence x·W[:, k] (C,) and the
-    bias b_k (C,) stacked, and the logit (their sum) as a diamond with its value written below
-    the class name. Each column's tooltip spells out the sum."""
+    """How each logit is made, as HTML boxes: per class the pixel evidence x·W[:, k] (C,) and
+    the bias b_k (C,) stacked, and the logit (their sum) as a diamond with its value written
+    under the class name. Each column's tooltip spells out the sum."""
     logits = pixel_sum + bias
     spans = [_stacked((float(p), float(b))) for p, b in zip(pixel_sum, bias, strict=True)]
     ends = [0.0, *(x for pair in spans for span in pair for x in span), *map(float, logits)]
     step = _nice_step(max(ends) - min(ends))
     low, high = np.floor(min(ends) / step) * step, np.ceil(max(ends) / step) * step
-    plot_h = _SVG_H - _TOP - _BOTTOM
-    col_w = (_SVG_W - _LEFT) / len(class_names)
 
     def y(value: float) -> float:
-        return _TOP + (high - value) / ((high - low) or 1.0) * plot_h
+        """Pixels from the plot's top."""
+        return (high - value) / ((high - low) or 1.0) * PLOT_PX
 
-    parts = []
-    for tick in np.arange(low, high + step / 2, step):
-        parts.append(
-            f'<line x1="{_LEFT}" x2="{_SVG_W}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            f'stroke="{"#888" if abs(tick) < step / 2 else "#e4e4e4"}"/>'
-            f'<text x="{_LEFT - 4}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>'
-        )
+    rows = [
+        f'<p class="grid{" zero" if abs(tick) < step / 2 else ""}" style="top: {y(tick):.1f}px">'
+        f"<span>{tick:g}</span></p>"
+        for tick in np.arange(low, high + step / 2, step)
+    ]
+    columns, names = [], []
     for k, name in enumerate(class_names):
-        x0, centre = _LEFT + k * col_w, _LEFT + (k + 0.5) * col_w
         facts = {
             "name": name,
             "pixels": f"{pixel_sum[k]:+.2f}",
@@ -317,20 +332,15 @@ def logit_parts_html(pixel_sum: np.ndarray, bias: np.ndarray, class_names) -> st
             "logit": f"{logits[k]:+.2f}",
         }
         tip = _("{name}: pixels {pixels} + bias {bias} = logit {logit}").format(**facts)
+        tip = html.escape(tip, quote=True)
         bars = "".join(
-            f'<rect x="{x0 + col_w * 0.2:.1f}" width="{col_w * 0.6:.1f}" y="{y(top):.1f}" '
-            f'height="{y(bottom) - y(top):.1f}" fill="{LOGIT_COLOURS[part]}"/>'
+            f'<div style="top: {y(top):.1f}px; height: {y(bottom) - y(top):.1f}px; '
+            f'background: {LOGIT_COLOURS[part]}"></div>'
             for part, (bottom, top) in zip(("pixels", "bias"), spans[k], strict=True)
         )
-        ly = y(float(logits[k]))
-        parts.append(
-            f"<g><title>{html.escape(tip)}</title>{bars}"
-            f'<path d="M{centre:.1f} {ly - 7:.1f}l6 7l-6 7l-6 -7z" fill="#000" stroke="#fff"/>'
-            f'<text x="{centre:.1f}" y="{_SVG_H - 19}" text-anchor="middle" font-size="14" '
-            f'font-weight="600">{html.escape(str(name))}</text>'
-            f'<text x="{centre:.1f}" y="{_SVG_H - 4}" text-anchor="middle">'
-            f"{facts['logit']}</text></g>"
-        )
+        logit = f'<div class="logit" style="top: {y(float(logits[k])):.1f}px"></div>'
+        columns.append(f'<span class="col" title="{tip}">{bars}{logit}</span>')
+        names.append(f'<span title="{tip}"><b>{html.escape(str(name))}</b>{facts["logit"]}</span>')
     keys = [f'<i style="background: {LOGIT_COLOURS[part]}"></i>' for part in ("pixels", "bias")]
     legend = "".join(
         f"<span>{key}{html.escape(label)}</span>"
@@ -338,15 +348,9 @@ def logit_parts_html(pixel_sum: np.ndarray, bias: np.ndarray, class_names) -> st
             [*keys, "◆ "], [_("pixels: x · W[:, k]"), _("bias b_k"), _("logit")], strict=True
         )
     )
-    title = _("Logit of each class = pixel evidence + bias")
+    title = html.escape(_("Logit of each class = pixel evidence + bias"))
     return (
-        "<style>.logit-parts {max-width: 720px; font-size: 12px;}"
-        ".logit-parts svg {width: 100%; height: auto; font: 12px sans-serif;}"
-        ".logit-parts .legend {display: flex; gap: 14px; flex-wrap: wrap;}"
-        ".logit-parts .legend i {display: inline-block; width: 10px; height: 10px;"
-        " margin-right: 4px;}</style>"
-        f'<figure class="logit-parts" style="margin: 0"><figcaption><b>{html.escape(title)}'
-        f'</b></figcaption><svg viewBox="0 0 {_SVG_W} {_SVG_H}" role="img" '
-        f'aria-label="{html.escape(title, quote=True)}">{"".join(parts)}</svg>'
-        f'<div class="legend">{legend}</div></figure>'
+        f'{LOGIT_STYLE}<figure class="logit-parts"><figcaption><b>{title}</b></figcaption>'
+        f'<div class="plot" style="height: {PLOT_PX}px">{"".join(rows)}{"".join(columns)}</div>'
+        f'<div class="names">{"".join(names)}</div><div class="legend">{legend}</div></figure>'
     )
