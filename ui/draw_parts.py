@@ -270,7 +270,8 @@ LOGIT_STYLE = """<style>
 .logit-parts .grid {position: absolute; left: -36px; right: 0; margin: 0;
   border-top: 1px solid #e4e4e4;}
 .logit-parts .grid.zero {border-top-color: #888;}
-.logit-parts .grid span {position: absolute; left: 0; width: 30px; top: -8px; text-align: right;}
+.logit-parts .grid span {position: absolute; left: 0; width: 30px; top: -8px; text-align: right;
+  font-size: 12px; line-height: 1;}
 .logit-parts .col {position: relative; flex: 1;}
 .logit-parts .col div {position: absolute; left: 20%; width: 60%;}
 .logit-parts .col .logit {left: calc(50% - 6px); width: 10px; height: 10px; margin-top: -6px;
