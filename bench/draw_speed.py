@@ -8,7 +8,7 @@ bench/canvas_floor_app.py (the canvas component alone with the shipped model's a
 floor, since the component waits about 200 ms after the last change before sending). Each round
 clears the canvas, draws a 1 or a 7 with mouse moves, and times inside the browser with
 performance.now() from mouse-up to (a) a headline starting "It's" and (b) the script idle with
-no stale element. Prints medians (min-max) in ms and what the lab adds on top of the floor.
+no stale element, no skeleton and every Plotly chart drawn. Prints medians (min-max) in ms and what the lab adds on top of the floor.
 A measurement, not a test; traffic only to 127.0.0.1.
 """
 
@@ -27,10 +27,14 @@ from bench.load_test import Server, launch_browser  # noqa: E402
 STROKES = ([(0.52, 0.15), (0.48, 0.85)], [(0.3, 0.18), (0.7, 0.18), (0.45, 0.85)])
 HEADLINE_JS = """() => [...document.querySelectorAll('h3')]
     .some(h => h.textContent.startsWith("It's") && !h.closest('[data-stale=true]'))"""
+# Settled: the script idle, nothing stale, no skeleton, and every Plotly chart drawn (a chart
+# renders after the script's end arrives, so the script state alone would stop the clock early).
 SETTLED_JS = """() => {
     const app = document.querySelector("[data-testid='stApp']");
     return app.getAttribute('data-test-script-state') === 'notRunning'
-        && !document.querySelector('[data-stale=true]');
+        && !document.querySelector('[data-stale=true], [data-testid=stSkeleton]')
+        && [...document.querySelectorAll("[data-testid=stPlotlyChart]")]
+            .every(chart => chart.querySelector('.main-svg'));
 }"""
 NO_HEADLINE_JS = """() => ![...document.querySelectorAll('h3')]
     .some(h => h.textContent.startsWith("It's"))"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import draw_parts as parts
-from ui import draw_view, links
+from ui import draw_view, links, personal_set
 from ui.class_names import display_class_names
 from ui.i18n import _
 from ui.nav import DRAW
@@ -44,7 +44,8 @@ source = st.radio(
 if source == parts.SOURCE_DRAW:
     links.publish({"index": None, "split": None})  # a drawing has no link of its own
     # A stroke reruns only this fragment: the canvas, the answer and what follows from it.
-    draw_view.drawing(entry, class_names, mnist)
+    draw_view.drawing(entry, class_names)
+    personal_set.panel(class_names, mnist)
     st.stop()
 
 # The canvas needs its full 280 px: fixed-width boxes, the results beside the picture where both
@@ -59,4 +60,5 @@ with row.container(width=440):
     answer = draw_view.read(entry, picked.image)
     draw_view.show_verdict(answer, class_names, picked.label, dot=False)
     draw_view.confidence_caption()
-draw_view.results_below(entry, answer, class_names, mnist)
+draw_view.results_below(entry, answer, class_names)
+personal_set.panel(class_names, mnist)

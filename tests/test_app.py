@@ -213,7 +213,8 @@ def test_a_drawn_digit_is_predicted_with_its_steps_shown(app, canvas):
     assert len(steps) == 1 and steps[0].count("<figure>") == 5, "canvas to 28x28 in 5 steps"
     evidence = [h.proto.body for h in app.get("html") if "linear-gradient" in h.proto.body]
     assert len(evidence) == 1 and evidence[0].count("<figure>") == 3, "top 3 evidence maps"
-    assert app.get("plotly_chart")  # how pixels and bias make each logit
+    logits = [h.proto.body for h in app.get("html") if 'class="logit-parts' in h.proto.body]
+    assert len(logits) == 1, "how pixels and bias make each logit"
 
 
 def test_a_test_image_by_index_is_scored_against_its_label(app):

@@ -4,6 +4,8 @@ nudge towards another class."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from core.personal_set import PersonalSet, read_zip, write_zip
 from core.preprocess import digit_to_canvas
 from tests.apptest_helpers import headline, wait_for_runs
 from ui import draw_parts, state
-from ui.draw_parts import probability_bars_html, probability_text
+from ui.draw_parts import logit_parts_html, probability_bars_html, probability_text
 from ui.loaders import shipped_model
 from ui.nudge_panel import EPS_KEY, EPS_MAX, EPS_STEP, TARGET_KEY
 
@@ -62,6 +64,32 @@ def test_the_bars_show_the_headline_number_by_the_same_rule(app, canvas, mnist):
     assert "100.0%" not in bars and "0.0%" not in bars.replace("<0.1%", "")
     empty = probability_bars_html(np.zeros(10), list("0123456789"), None)
     assert "%" not in empty.split("</style>")[1]  # before drawing: empty bars, no numbers
+
+
+# -- how each logit is made -------------------------------------------------------------------
+
+
+def test_the_logit_picture_writes_each_class_s_sum_and_stacks_its_parts():
+    pixels, bias = np.array([1.5, -2.0, 0.25]), np.array([0.25, 0.5, -1.0])
+    picture = logit_parts_html(pixels, bias, ["zero", "one", "two"])
+    # Each class named, with its logit written under it and its sum spelled in its tooltip.
+    for name, tip in (
+        ("zero", "zero: pixels +1.50 + bias +0.25 = logit +1.75"),
+        ("one", "one: pixels -2.00 + bias +0.50 = logit -1.50"),
+        ("two", "two: pixels +0.25 + bias -1.00 = logit -0.75"),
+    ):
+        assert f'<span title="{tip}"><b>{name}</b>{tip[-5:]}</span>' in picture
+    assert picture.count('class="logit"') == 3
+    assert "Logit of each class = pixel evidence + bias" in picture and "bias b_k" in picture
+    # Stacked as Plotly's 'relative' bars: zero's bias sits on its pixels, two's hangs below 0.
+    boxes = [
+        (float(top), float(height))
+        for top, height in re.findall(r"top: ([\d.]+)px; height: ([\d.]+)px", picture)
+    ]
+    (zero_pixels, zero_bias), (two_pixels, two_bias) = boxes[0:2], boxes[4:6]
+    assert zero_bias[0] + zero_bias[1] == pytest.approx(zero_pixels[0], abs=0.2)  # on the pixels
+    assert zero_pixels[1] == pytest.approx(6 * zero_bias[1], abs=1)  # 1.5 against 0.25
+    assert two_bias[0] == pytest.approx(two_pixels[0] + two_pixels[1], abs=0.2)  # below 0
 
 
 # -- stroke width, and the switch --------------------------------------------------------------

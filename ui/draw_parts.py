@@ -258,3 +258,100 @@ def evidence_maps_html(maps: list[np.ndarray], titles: list[str], limit: float) 
         f'<div class="evidence" style="max-width: 720px"><div class="digit-grid" '
         f'style="{style}">{tiles}</div>{legend}</div>'
     )
+
+
+# The logit chart as HTML boxes (no chart library to run in the browser on every stroke; st.html
+# keeps HTML and CSS but not SVG).
+LOGIT_COLOURS = {"pixels": "#1f77b4", "bias": "#ff7f0e"}
+PLOT_PX = 170  # the plot area's height
+LOGIT_STYLE = """<style>
+.logit-parts {max-width: 720px; margin: 0; font-size: 12px;}
+.logit-parts .plot {position: relative; margin: 12px 0 4px 36px; display: flex;}
+.logit-parts .grid {position: absolute; left: -36px; right: 0; margin: 0;
+  border-top: 1px solid #e4e4e4;}
+.logit-parts .grid.zero {border-top-color: #888;}
+.logit-parts .grid span {position: absolute; left: 0; width: 30px; top: -8px; text-align: right;
+  font-size: 12px; line-height: 1;}
+.logit-parts .col {position: relative; flex: 1;}
+.logit-parts .col div {position: absolute; left: 20%; width: 60%;}
+.logit-parts .col .logit {left: calc(50% - 6px); width: 10px; height: 10px; margin-top: -6px;
+  background: #000; border: 1px solid #fff; transform: rotate(45deg);}
+.logit-parts .names {display: flex; margin-left: 36px; text-align: center; line-height: 1.3;}
+.logit-parts .names span {flex: 1; min-width: 0; font-size: clamp(9px, 2.5vw, 12px);}
+.logit-parts .names b {display: block; font-size: 14px;}
+.logit-parts .legend {display: flex; gap: 14px; flex-wrap: wrap; margin-top: 4px;}
+.logit-parts .legend i {display: inline-block; width: 10px; height: 10px; margin-right: 4px;}
+</style>"""
+
+
+def _nice_step(span: float) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about four ticks over span."""
+    raw = span / 4 or 1.0
+    power = 10 ** np.floor(np.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def _stacked(values: tuple[float, ...]) -> list[tuple[float, float]]:
+    """Bars stacked as Plotly's 'relative' mode does: positives up from 0, negatives down."""
+    up = down = 0.0
+    spans = []
+    for v in values:
+        if v >= 0:
+            spans.append((up, up + v))
+            up += v
+        else:
+            spans.append((down + v, down))
+            down += v
+    return spans
+
+
+def logit_parts_html(pixel_sum: np.ndarray, bias: np.ndarray, class_names) -> str:
+    """How each logit is made, as HTML boxes: per class the pixel evidence x·W[:, k] (C,) and
+    the bias b_k (C,) stacked, and the logit (their sum) as a diamond with its value written
+    under the class name. Each column's tooltip spells out the sum."""
+    logits = pixel_sum + bias
+    spans = [_stacked((float(p), float(b))) for p, b in zip(pixel_sum, bias, strict=True)]
+    ends = [0.0, *(x for pair in spans for span in pair for x in span), *map(float, logits)]
+    step = _nice_step(max(ends) - min(ends))
+    low, high = np.floor(min(ends) / step) * step, np.ceil(max(ends) / step) * step
+
+    def y(value: float) -> float:
+        """Pixels from the plot's top."""
+        return (high - value) / ((high - low) or 1.0) * PLOT_PX
+
+    rows = [
+        f'<p class="grid{" zero" if abs(tick) < step / 2 else ""}" style="top: {y(tick):.1f}px">'
+        f"<span>{tick:g}</span></p>"
+        for tick in np.arange(low, high + step / 2, step)
+    ]
+    columns, names = [], []
+    for k, name in enumerate(class_names):
+        facts = {
+            "name": name,
+            "pixels": f"{pixel_sum[k]:+.2f}",
+            "bias": f"{bias[k]:+.2f}",
+            "logit": f"{logits[k]:+.2f}",
+        }
+        tip = _("{name}: pixels {pixels} + bias {bias} = logit {logit}").format(**facts)
+        tip = html.escape(tip, quote=True)
+        bars = "".join(
+            f'<div style="top: {y(top):.1f}px; height: {y(bottom) - y(top):.1f}px; '
+            f'background: {LOGIT_COLOURS[part]}"></div>'
+            for part, (bottom, top) in zip(("pixels", "bias"), spans[k], strict=True)
+        )
+        logit = f'<div class="logit" style="top: {y(float(logits[k])):.1f}px"></div>'
+        columns.append(f'<span class="col" title="{tip}">{bars}{logit}</span>')
+        names.append(f'<span title="{tip}"><b>{html.escape(str(name))}</b>{facts["logit"]}</span>')
+    keys = [f'<i style="background: {LOGIT_COLOURS[part]}"></i>' for part in ("pixels", "bias")]
+    legend = "".join(
+        f"<span>{key}{html.escape(label)}</span>"
+        for key, label in zip(
+            [*keys, "◆ "], [_("pixels: x · W[:, k]"), _("bias b_k"), _("logit")], strict=True
+        )
+    )
+    title = html.escape(_("Logit of each class = pixel evidence + bias"))
+    return (
+        f'{LOGIT_STYLE}<figure class="logit-parts"><figcaption><b>{title}</b></figcaption>'
+        f'<div class="plot" style="height: {PLOT_PX}px">{"".join(rows)}{"".join(columns)}</div>'
+        f'<div class="names">{"".join(names)}</div><div class="legend">{legend}</div></figure>'
+    )

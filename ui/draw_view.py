@@ -12,7 +12,6 @@ import streamlit_drawable_canvas
 from core.preprocess import EmptyCanvasError, is_a_dot, preprocess_steps
 from ui import draw_parts as parts
 from ui import nudge_panel, personal_set, state
-from ui.charts import NO_TOOLBAR, logit_parts_figure
 from ui.i18n import _
 from ui.state import ModelEntry
 
@@ -125,8 +124,10 @@ def stroke_toggle() -> bool:
 
 
 @st.fragment
-def drawing(entry: ModelEntry, class_names, mnist) -> None:
-    """Canvas, verdict, steps, evidence, nudge and the personal set: what a stroke changes."""
+def drawing(entry: ModelEntry, class_names) -> None:
+    """Canvas, verdict, steps, evidence and nudge: what a stroke changes (the personal set
+    below is a fragment of its own)."""
+    personal_set.rerun_page_if_changed()
     row = st.container(horizontal=True, gap="large")
     left = row.container(width=parts.CANVAS_PX + 16)
     right = row.container(width=440)
@@ -159,7 +160,6 @@ def drawing(entry: ModelEntry, class_names, mnist) -> None:
             answer = read(entry, steps.centred)
             show_verdict(answer, class_names, None, dot)
     if steps is None:
-        personal_set.panel(class_names, mnist)
         return
     with left:
         if not dot:
@@ -168,13 +168,12 @@ def drawing(entry: ModelEntry, class_names, mnist) -> None:
         deskewed = answer.x.reshape(28, 28) if entry.model.deskew else None
         parts.preprocessing_grid(steps, normalised, deskewed)
         confidence_caption()
-    results_below(entry, answer, class_names, mnist)
+    results_below(entry, answer, class_names)
 
 
-def results_below(entry: ModelEntry, answer: Answer, class_names, mnist) -> None:
+def results_below(entry: ModelEntry, answer: Answer, class_names) -> None:
     evidence(entry, answer, class_names)
     nudge_panel.show(entry, answer, class_names)
-    personal_set.panel(class_names, mnist)
 
 
 def evidence(entry: ModelEntry, answer: Answer, class_names) -> None:
@@ -200,9 +199,7 @@ def evidence(entry: ModelEntry, answer: Answer, class_names) -> None:
         )
     )
     pixel_sum = contributions.sum(axis=0)
-    st.plotly_chart(
-        logit_parts_figure(pixel_sum, b, class_names), key="logit_parts", config=NO_TOOLBAR
-    )
+    st.container(key="logit_parts").html(parts.logit_parts_html(pixel_sum, b, class_names))
     by_pixels = int(np.argmax(pixel_sum))
     if by_pixels != answer.top:
         st.info(

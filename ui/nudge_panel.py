@@ -16,8 +16,10 @@ TARGET_KEY, EPS_KEY = "nudge_target", "nudge_eps"
 EPS_MAX, EPS_STEP = 10.0, 0.05
 
 
+@st.fragment
 def show(entry, answer, class_names) -> None:
-    """Target class, eps slider, the nudged picture with its verdict and bars, and the maths."""
+    """Target class, eps slider, the nudged picture with its verdict and bars, and the maths. A
+    fragment inside the drawing's: the slider reruns only this, with the drawing's last answer."""
     st.subheader(_("What would make it another digit?"))
     st.caption(
         _(

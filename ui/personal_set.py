@@ -52,6 +52,15 @@ def add_drawing(image: np.ndarray, label: int) -> None:
     count = len(st.session_state[state.PERSONAL_SET])
     st.session_state[state.PERSONAL_SET_NOTE] = ("added", {"label": label, "count": count})
     st.session_state[state.CANVAS_GENERATION] += 1  # a clean canvas for the next digit
+    st.session_state[state.PERSONAL_SET_CHANGED] = True
+
+
+def rerun_page_if_changed() -> None:
+    """After a label click the drawing fragment reruns: rerun the whole page instead, once, so
+    the set's panel (its own fragment, not redrawn by a stroke) shows the new digit."""
+    if st.session_state[state.PERSONAL_SET_CHANGED]:
+        st.session_state[state.PERSONAL_SET_CHANGED] = False
+        st.rerun(scope="app")
 
 
 def show_note() -> bool:
@@ -95,6 +104,12 @@ def mnist_test_accuracy(entry: ModelEntry, mnist) -> float:
 
 
 def panel(class_names, mnist) -> None:
+    """The set in its own fragment: a stroke does not redraw it, its widgets rerun only it, and
+    while a fine-tuning run trains it looks every 2 seconds for the result."""
+    st.fragment(panel_body, run_every=2 if fine_tune_pending() else None)(class_names, mnist)
+
+
+def panel_body(class_names, mnist) -> None:
     """The set: explanation, model choice, accuracies, grid, confusion matrix, file actions."""
     st.subheader(_("Your own test set"))
     st.caption(
@@ -249,9 +264,20 @@ def fine_tune(digits, mnist) -> None:
         before_and_after(digits, st.session_state[state.FINE_TUNE])
 
 
+def tuned_model(tuned: dict) -> ModelEntry | None:
+    """The model a fine-tuning run made, None while it trains."""
+    models = state.models()
+    return next((e for name, e in models.items() if name.startswith(f"{tuned['run']} (")), None)
+
+
+def fine_tune_pending() -> bool:
+    tuned = st.session_state[state.FINE_TUNE]
+    return bool(tuned) and tuned_model(tuned) is None
+
+
 def before_and_after(digits, tuned: dict) -> None:
     models = state.models()
-    after = next((e for name, e in models.items() if name.startswith(f"{tuned['run']} (")), None)
+    after = tuned_model(tuned)
     before = models.get(tuned["before"])
     if after is None or before is None:
         st.info(

@@ -51,6 +51,9 @@ UPLOAD_GENERATION = "upload_generation"
 PERSONAL_SET = "personal_set"
 # The Draw page's note after a drawing was labelled or a set uploaded ((kind, facts) or None).
 PERSONAL_SET_NOTE = "personal_set_note"
+# Set by a label click (inside the Draw page's drawing fragment): the whole page reruns once, so
+# the set's own fragment below shows the new digit too.
+PERSONAL_SET_CHANGED = "personal_set_changed"
 # Bumped after each uploaded personal set, so its uploader starts empty again.
 PERSONAL_UPLOAD_GENERATION = "personal_upload_generation"
 # Why the last personal-set upload failed (core.personal_set's words), None after a good one.
@@ -174,6 +177,7 @@ def init_state() -> None:
     st.session_state.setdefault(EXPERIMENTS, {})
     st.session_state.setdefault(PERSONAL_SET, PersonalSet.empty())
     st.session_state.setdefault(PERSONAL_SET_NOTE, None)
+    st.session_state.setdefault(PERSONAL_SET_CHANGED, False)
     st.session_state.setdefault(PERSONAL_UPLOAD_GENERATION, 0)
     st.session_state.setdefault(PERSONAL_UPLOAD_ERROR, None)
     st.session_state.setdefault(MNIST_ACC_CACHE, {})
