@@ -8,7 +8,8 @@ bench/canvas_floor_app.py (the canvas component alone with the shipped model's a
 floor, since the component waits about 200 ms after the last change before sending). Each round
 clears the canvas, draws a 1 or a 7 with mouse moves, and times inside the browser with
 performance.now() from mouse-up to (a) a headline starting "It's" and (b) the script idle with
-no stale element, no skeleton and every Plotly chart drawn. Prints medians (min-max) in ms and what the lab adds on top of the floor.
+no stale element, no skeleton and every Plotly chart drawn. Prints medians (min-max) in ms
+and what the lab adds on top of the floor.
 A measurement, not a test; traffic only to 127.0.0.1.
 """
 

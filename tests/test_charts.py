@@ -10,7 +10,6 @@ from ui.charts import (
     ReferenceLine,
     class_bar_figure,
     epoch_metric_figure,
-    logit_parts_figure,
     runs_overlay_figure,
     step_loss_figure,
     step_loss_traces,
@@ -78,13 +77,6 @@ def test_class_bars_highlight_the_top_class():
     colors = fig.data[0].marker.color
     assert colors[1] != colors[0] == colors[2]
     assert fig.data[0].text[1] == "70.0%"
-
-
-def test_logit_parts_add_up_to_the_logit():
-    pixels, bias = np.array([1.5, -2.0]), np.array([0.25, 0.5])
-    fig = logit_parts_figure(pixels, bias, ["0", "1"])
-    np.testing.assert_allclose(fig.data[2].y, pixels + bias)
-    assert fig.layout.barmode == "relative"
 
 
 def test_loss_line_and_markers_are_the_same_quantity_with_l2():

@@ -245,28 +245,6 @@ def class_bar_figure(
     return fig
 
 
-def logit_parts_figure(
-    pixel_sum: np.ndarray, bias: np.ndarray, class_names: Sequence[str]
-) -> go.Figure:
-    """How each logit is made: the pixel evidence x·W[:, k] plus the bias b_k, stacked."""
-    fig = go.Figure()
-    names = list(class_names)
-    fig.add_bar(x=names, y=pixel_sum, name=_("pixels: x · W[:, k]"))
-    fig.add_bar(x=names, y=bias, name=_("bias b_k"))
-    fig.add_scatter(
-        x=names,
-        y=pixel_sum + bias,
-        mode="markers",
-        name=_("logit"),
-        marker={"symbol": "diamond", "size": 11, "color": "black"},
-    )
-    fig.update_layout(barmode="relative")
-    fig.update_xaxes(type="category")
-    fig = _layout(fig, _("Logit of each class = pixel evidence + bias"))
-    fig.update_layout(hovermode="x unified")
-    return fig
-
-
 def class_distribution_figure(
     train_counts: np.ndarray,
     test_counts: np.ndarray,
