@@ -511,7 +511,9 @@ def test_odd_canvases_give_a_message_and_the_page_goes_on(app, canvas, case, mak
         assert "draw" in messages.lower() and headline(app) == ""
     elif kind == "dot":  # said so, and no confident headline; the scores are still shown
         assert "a dot, not a digit" in messages and headline(app) == ""
-        assert app.get("plotly_chart"), "the probabilities are shown"
+        bodies = [h.proto.body for h in app.get("html")]
+        assert any("prob-bars" in b for b in bodies), "the probabilities are shown"
+        assert any('class="logit-parts' in b for b in bodies), "and how each logit is made"
     else:  # all white: a message, or at worst a prediction, never a crash
         assert messages or headline(app)
     # The next drawing is scored as usual.
