@@ -141,19 +141,35 @@ def _interpolate(points: list[Point], max_px: float = 8.0) -> list[Point]:
     return out
 
 
+_SCROLL_CLEAR_OF_HEADER = """(e) => {
+    const r = e.getBoundingClientRect();
+    const header = document.querySelector("[data-testid='stHeader']");
+    const top = header ? header.getBoundingClientRect().bottom : 0;
+    if (r.top < top || r.bottom > window.innerHeight) e.scrollIntoView({block: "center"});
+    return r.top < top ? "under the header" : "clear";
+}"""
+
+
+def box_clear_of_header(target: Locator) -> dict:
+    """The bounding box of `target`, scrolled to the middle of the window first if part of it is
+    out of view or under Streamlit's header (which would take the pointer's events)."""
+    expect(target).to_be_visible()
+    target.evaluate(_SCROLL_CLEAR_OF_HEADER)
+    box = target.bounding_box()
+    assert box is not None
+    return box
+
+
 def draw_with_mouse(page: Page, strokes: Sequence[Stroke]) -> None:
     """Draw each stroke with mouse down, moves, up (points are fractions of the canvas).
 
-    The canvas is scrolled into view first (the mouse acts at window coordinates; clicking a
-    button below it may have scrolled it away). The canvas's own Undo button is enabled once a
-    stroke is in its history: the check that the canvas took the drawing. What the app makes
-    of it is the caller's to check.
+    The mouse acts at window coordinates: a canvas partly out of view or under Streamlit's
+    header (where clicking a button below it may have scrolled it) is scrolled to the middle of
+    the window first, or the header takes the mouse-down. The canvas's own Undo button is
+    enabled once a stroke is in its history: the check that the canvas took the drawing. What
+    the app makes of it is the caller's to check.
     """
-    target = canvas(page)
-    expect(target).to_be_visible()
-    target.scroll_into_view_if_needed()
-    box = target.bounding_box()
-    assert box is not None
+    box = box_clear_of_header(canvas(page))
     for stroke in strokes:
         points = _interpolate(_points(box, stroke))
         page.mouse.move(*points[0])
@@ -167,11 +183,7 @@ def draw_with_mouse(page: Page, strokes: Sequence[Stroke]) -> None:
 
 def draw_with_touch(page: Page, cdp: CDPSession, strokes: Sequence[Stroke]) -> None:
     """Draw each stroke with a finger: CDP touchStart, touchMoves, touchEnd."""
-    target = canvas(page)
-    expect(target).to_be_visible()
-    target.scroll_into_view_if_needed()
-    box = target.bounding_box()
-    assert box is not None
+    box = box_clear_of_header(canvas(page))
     for stroke in strokes:
         points = _interpolate(_points(box, stroke))
         touch = "Input.dispatchTouchEvent"

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from tests.e2e.helpers import (
     PREDICTION_TIMEOUT,
     Stroke,
+    box_clear_of_header,
     canvas,
     draw_with_mouse,
     draw_with_touch,
@@ -90,8 +91,7 @@ def test_a_drawn_digit_is_recognised_with_its_preprocessing_shown(draw_page: Pag
 def test_a_click_on_the_canvas_is_called_a_dot_not_a_digit(draw_page: Page):
     page = draw_page
     target = canvas(page)
-    target.scroll_into_view_if_needed()
-    box = target.bounding_box()
+    box = box_clear_of_header(target)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.get_by_text("That is a dot, not a digit")).to_be_visible(timeout=15_000)
     expect(headline(page)).to_have_count(0)

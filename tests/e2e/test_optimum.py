@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.helpers import (
+    box_clear_of_header,
     chart,
     expect_no_exception,
     main,
@@ -89,8 +90,7 @@ def test_a_clicked_confusion_cell_stays_outlined_with_its_images(app: Page):
     # A first visit scores the 10,000 test images: give a busy machine time.
     expect(matrix.locator(".main-svg").first).to_be_visible(timeout=60_000)
     cells = matrix.locator(".nsewdrag").first
-    cells.scroll_into_view_if_needed()
-    box = cells.bounding_box()
+    box = box_clear_of_header(cells)
     # The cell in row "true 4", column "predicted 9" of the 10 x 10 matrix.
     page.mouse.click(box["x"] + box["width"] * 9.5 / 10, box["y"] + box["height"] * 4.5 / 10)
     heading = page.get_by_text(re.compile(r"^\d+ test images of 4 predicted as 9"))

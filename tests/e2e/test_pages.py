@@ -9,6 +9,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import REPO
 from tests.e2e.helpers import (
+    box_clear_of_header,
     canvas,
     chart,
     current_model,
@@ -143,8 +144,7 @@ def test_a_confusion_cell_shows_its_test_images(app: Page):
     matrix = chart(page, "confusion")
     expect_chart_rendered(matrix)
     cells = matrix.locator(".nsewdrag").first
-    cells.scroll_into_view_if_needed()
-    box = cells.bounding_box()
+    box = box_clear_of_header(cells)
     # The cell in row "true 4", column "predicted 9" of the 10 x 10 matrix.
     page.mouse.click(box["x"] + box["width"] * 9.5 / 10, box["y"] + box["height"] * 4.5 / 10)
     heading = page.get_by_text(re.compile(r"^\d+ test images of 4 predicted as 9"))
