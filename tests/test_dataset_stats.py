@@ -25,9 +25,14 @@ def _tiny_dataset(seed: int) -> Dataset:
 
 
 def _assert_same(stored, computed) -> None:
+    """Equal to float32 rounding: a float32 SVD on another NumPy/BLAS build differs in the last
+    bits, so the tolerance is relative to each array's largest value (numpy 2.4 moved two PCA
+    coordinates near 0 by 1.4e-6, where the largest is 8.6)."""
     for field in fields(computed):
+        value = getattr(computed, field.name)
+        scale = float(np.abs(value).max()) if value.size else 0.0
         np.testing.assert_allclose(
-            getattr(stored, field.name), getattr(computed, field.name), rtol=1e-5, atol=1e-6
+            getattr(stored, field.name), value, rtol=1e-5, atol=1e-6 * max(scale, 1.0)
         )
         assert not getattr(stored, field.name).flags.writeable, field.name
 
