@@ -21,9 +21,10 @@ from ui.training import status_word
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.
 METRIC_PX = 150
+SHARING_PX = 240  # the sharing note beside the four metrics at 1366 px
 # The live charts' height and the templates' size, so that progress, metrics, both charts and the
 # ten templates (one row) fit a 1366x768 laptop screen below the folded form without scrolling.
-LIVE_CHART_PX = 220
+LIVE_CHART_PX = 210
 # At that height the charts' legend (0.25 of the plot's height below it) fell on the axis title
 # ("epoch"): a little lower, and the title close to its axis. A smaller title: the loss chart's
 # fits a 390 px phone.
@@ -118,8 +119,6 @@ class LivePanel:
             self.queue.info(
                 _("⏳ Queued: waiting for a turn. {sharing}").format(sharing=sharing_text(view))
             )
-        elif view.status == RunStatus.RUNNING and view.sharing_with > 0:
-            self.queue.caption(_("🤝 {sharing}").format(sharing=sharing_text(view)))
         else:
             self.queue.empty()
         # Drawn every time: each element sent is a point where Streamlit can stop the script run.
@@ -140,6 +139,9 @@ class LivePanel:
             st.metric(
                 _("Test accuracy"), percent(last["test_acc"]) if last else "–", width=METRIC_PX
             )
+            # Beside the metrics, not on a line of its own: what moves stays in view on a laptop.
+            if view.status == RunStatus.RUNNING and view.sharing_with > 0:
+                st.caption(_("🤝 {sharing}").format(sharing=sharing_text(view)), width=SHARING_PX)
         # The curves only grow (or are thinned, which shortens them): their length and last point
         # tell whether they changed.
         losses = (len(view.step_losses), view.step_losses[-1:], len(view.history))

@@ -24,7 +24,10 @@ PLOTLY_TOOLBAR = '[data-testid="stPlotlyChart"] .modebar-container'
 # is over the sidebar, so the Tab key cannot reach it: always shown. Comments in code blocks are
 # #808495 on #fcfcfb (3.6:1): darker, 5.8:1 (WCAG AA asks 4.5:1). On a phone the Train page's
 # three pace buttons take less padding, so they fit a 390 px screen instead of being cut.
+# Streamlit leaves 6rem above a page, 2.25rem more than its header needs: 4rem keeps a live run's
+# progress, charts and templates within a 1366x768 laptop screen with room to spare.
 PAGE_CSS = f"""<style>
+[data-testid="stMainBlockContainer"] {{padding-top: 4rem;}}
 @media (hover: none) {{{PLOTLY_TOOLBAR} {{display: none;}}}}
 [data-testid="stSidebarCollapseButton"] button {{visibility: visible;}}
 pre .token.comment {{color: #5f6373 !important;}}

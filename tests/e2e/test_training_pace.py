@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.conftest import ErrorLog
 from tests.e2e.helpers import expect_no_exception, main, open_from_sidebar, wait_for_app_run
 from tests.e2e.test_training import RUN_TIMEOUT, progress, step_of
 
@@ -51,7 +52,35 @@ def expect_in_viewport(page: Page, what: str, box: dict | None) -> None:
 def test_a_watchable_run_moves_in_visible_steps_with_all_that_moves_in_view(
     app: Page, shoot, viewport
 ):
-    page = app
+    watch_a_run(app, viewport, shoot, f"train_watchable_{viewport['width']}x{viewport['height']}")
+
+
+def test_a_watchable_run_sharing_the_server_keeps_all_that_moves_in_view(
+    app: Page, browser: Browser, app_url: str, errors: ErrorLog, shoot
+):
+    """Another visitor's long run trains meanwhile: the sharing note is beside the metrics, not
+    a line that pushes the templates below a 1366x768 screen."""
+    other = errors.watch(browser.new_context(viewport=LAPTOPS[0])).new_page()
+    other.goto(app_url)
+    wait_for_app_run(other)
+    open_train(other)
+    other.get_by_role("spinbutton", name="Epochs").fill("100")
+    start(other)
+    expect(progress(other)).to_contain_text("Running · epoch", timeout=30_000)
+    try:
+        watch_a_run(app, LAPTOPS[0], shoot, "train_watchable_sharing_1366x768", sharing=True)
+    finally:
+        other.get_by_role("button", name="⏹️ Stop").click()
+        expect(other.get_by_role("button", name="▶️ Start training")).to_be_visible(
+            timeout=RUN_TIMEOUT
+        )
+        other.context.close()
+
+
+def watch_a_run(page: Page, viewport: dict, shoot, shot: str, sharing: bool = False) -> None:
+    """Start a watchable run at `viewport`; check it moves in visible steps with all that moves
+    (and, if `sharing`, the note that it shares the server with one other run) in view, then
+    stop it."""
     page.set_viewport_size(viewport)
     open_train(page)
     choose_pace(page, "Watchable")
@@ -74,11 +103,14 @@ def test_a_watchable_run_moves_in_visible_steps_with_all_that_moves_in_view(
     assert max(len(steps) for steps in seen.values()) >= 3, f"steps seen per epoch: {seen}"
     # After an epoch the templates are there too; what moves is all in view without scrolling.
     expect(page.locator(".st-key-live_templates img").first).to_be_visible(timeout=30_000)
-    assert page.evaluate("window.scrollY") == 0
     expect_in_viewport(page, "the progress bar", progress(page).bounding_box())
+    if sharing:
+        note = page.get_by_text(re.compile(r"^🤝 Sharing the server with 1 other run: "))
+        expect(note).to_be_visible()
+        expect_in_viewport(page, "the sharing note", note.bounding_box())
     for part in LIVE_PARTS:
         expect_in_viewport(page, part, page.locator(f".st-key-{part}").bounding_box())
-    shoot(page, f"train_watchable_{viewport['width']}x{viewport['height']}")
+    shoot(page, shot)
     # Stop unfolds the form again.
     page.get_by_role("button", name="⏹️ Stop").click()
     expect(page.get_by_role("button", name="▶️ Start training")).to_be_visible(timeout=RUN_TIMEOUT)
