@@ -4,9 +4,13 @@ import numpy as np
 import streamlit as st
 
 from ui import links, state
-from ui.charts import class_distribution_figure, pca_figure, pixel_histogram_figure
+from ui.charts import (
+    class_distribution_figure,
+    pixel_histogram_figure,
+)
 from ui.class_names import display_class_names
-from ui.dataset_stats import browse_grid_html, dataset_stats, pca_projection, source_text
+from ui.dataset_stats import browse_grid_html, dataset_stats, source_text
+from ui.explore_pca import pca_section
 from ui.figures import VIRIDIS, picture_html
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
@@ -208,36 +212,4 @@ with right:
     )
 
 # -- PCA -------------------------------------------------------------------------------------------
-st.subheader(_("All 784 pixels squeezed into two numbers"))
-projection = pca_projection(dataset.name, dataset)
-st.caption(
-    _(
-        "A fixed random sample of {count} training images, projected onto the two directions "
-        "along which the images vary most (principal component analysis). These two directions "
-        "keep {total} of the variance ({first} + {second}). Classes that overlap here are hard "
-        "to tell apart with so little information; click a legend entry to hide a class, "
-        "double-click to show only that class."
-    ).format(
-        count=number(len(projection.indices)),
-        total=percent(projection.ratio.sum(), 0),
-        first=percent(projection.ratio[0], 1),
-        second=percent(projection.ratio[1], 1),
-    )
-)
-st.plotly_chart(
-    shared_figure(
-        ("explore_pca", dataset.name, class_names),
-        lambda: pca_figure(
-            projection.proj, projection.labels, class_names, indices=projection.indices
-        ),
-    ),
-    key="explore_pca",
-)
-with st.expander(_("How the projection is computed")):
-    st.markdown(
-        _(
-            "Centre the sample (subtract the mean image), take the thin SVD X − x̄ = U S Vᵀ, and "
-            "project onto the first two rows of Vᵀ: coordinates = (X − x̄) V[:, :2]. The share "
-            "of variance of component j is S_j² / Σ S². All in NumPy (`core/analysis.py`)."
-        )
-    )
+pca_section(dataset, class_names)

@@ -189,6 +189,26 @@ def test_pca_figure_one_webgl_trace_per_class():
         charts.pca_figure(proj[:, :1], labels, DIGITS)
 
 
+def test_scatter_picture_puts_each_dot_in_its_colour_where_its_point_is():
+    from ui.scatter_picture import scatter_rgb
+
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0]])
+    rgb = scatter_rgb(points, np.array([0, 1, 2]), ["#ff0000", "#00ff00", "#0000ff"], 100, 60)
+    assert rgb.shape == (60, 100, 3) and rgb.dtype == np.uint8
+    assert (rgb[30, 50] == 255).all()  # no point there: white
+    # y points up: (0, 0) at the bottom left, (1, 1) at the top right, (1, 0) at the bottom
+    # right; each blended 70% over white.
+    low_left, top_right, low_right = rgb[57, 3], rgb[2, 96], rgb[57, 96]
+    np.testing.assert_array_equal(low_left, [255, 76, 76])
+    np.testing.assert_array_equal(top_right, [76, 255, 76])
+    np.testing.assert_array_equal(low_right, [76, 76, 255])
+    # All points equal (no spread): drawn, not a division by zero.
+    same = scatter_rgb(np.ones((5, 2)), np.zeros(5, int), ["#000000"], 40, 40)
+    assert (same < 255).any()
+    with pytest.raises(ValueError):
+        scatter_rgb(np.ones((5, 3)), np.zeros(5, int), ["#000000"], 40, 40)
+
+
 def test_bias_figure_colours_by_sign():
     b = np.array([1, -1, 0.5, -0.5, 0, 2, -2, 0.1, -0.1, 0.0])
     fig = charts.bias_figure(b, DIGITS)

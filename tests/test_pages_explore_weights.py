@@ -86,14 +86,35 @@ def test_explore_renders_all_charts(explore):
     assert not explore.exception
     assert not explore.error
     charts = _charts(explore)
-    for key in ("explore_distribution", "explore_histogram", "explore_pca"):
+    for key in ("explore_distribution", "explore_histogram"):
         assert key in charts, key
     browse, means = _image_grids(explore)
     assert len(browse) == 50
     assert means == [str(k) for k in range(10)]
-    pca = charts["explore_pca"]
+
+
+def test_explore_pca_is_a_picture_and_one_toggle_makes_it_the_interactive_chart():
+    from PIL import Image
+
+    from ui.charts import CLASS_COLOURS
+
+    at = _app()
+    at.run()
+    at.switch_page("pages/explore.py").run()
+    assert "explore_pca" not in _charts(at)
+    (body,) = [h.proto.body for h in at.get("html") if "principal component 2" in h.proto.body]
+    uri = re.search(r'src="data:image/png;base64,([^"]+)"', body).group(1)
+    rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGB"))
+    assert rgb.shape == (920, 1520, 3)  # drawn at twice its 760x460 px
+    for colour in CLASS_COLOURS:  # each class's colour in the legend
+        assert colour in body
+    assert 'alt="3,000 training images as dots' in body
+    at.toggle(key="explore_pca_interactive").set_value(True).run()
+    assert not at.exception
+    pca = _charts(at)["explore_pca"]
     assert len(pca["data"]) == 10 and all(t["type"] == "scattergl" for t in pca["data"])
     assert sum(len(_array(t["x"])) for t in pca["data"]) == 3000
+    assert not [h for h in at.get("html") if "principal component 2" in h.proto.body]
 
 
 def test_explore_variance_is_a_picture_on_its_own_scale(explore):

@@ -299,7 +299,7 @@ def confusion_cell_from_selection(selection) -> tuple[int, int] | None:
     return None
 
 
-def _triplet(colour: str) -> list[int]:
+def rgb_triplet(colour: str) -> list[int]:
     """ "rgb(r,g,b)" or "#rrggbb" -> [r, g, b]."""
     if colour.startswith("#"):
         return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
@@ -310,7 +310,7 @@ def scale_rgb(values: np.ndarray, low: float, high: float, scale: list) -> np.nd
     """Values (...) coloured on `scale` ([[stop, colour], ...]) over [low, high] (clipped):
     uint8 (..., 3)."""
     stops = np.array([stop for stop, _colour in scale], dtype=float)
-    colours = np.array([_triplet(colour) for _stop, colour in scale], dtype=float)
+    colours = np.array([rgb_triplet(colour) for _stop, colour in scale], dtype=float)
     position = np.clip((np.asarray(values, dtype=np.float64) - low) / (high - low), 0, 1)
     channels = [np.interp(position, stops, colours[:, c]) for c in range(3)]
     return np.round(np.stack(channels, axis=-1)).astype(np.uint8)
