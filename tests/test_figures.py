@@ -1,6 +1,8 @@
 """ui.figures (heatmaps) and ui.charts' dataset charts: pure builders, checked on the figure
 objects (no Streamlit, no browser)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -209,14 +211,23 @@ def test_scatter_picture_puts_each_dot_in_its_colour_where_its_point_is():
         scatter_rgb(np.ones((5, 3)), np.zeros(5, int), ["#000000"], 40, 40)
 
 
-def test_bias_figure_colours_by_sign():
+def test_signed_bars_from_zero_coloured_by_sign_with_their_values():
+    from ui.bars_html import NEGATIVE, PLOT_PX, POSITIVE, signed_bars_html
+
     b = np.array([1, -1, 0.5, -0.5, 0, 2, -2, 0.1, -0.1, 0.0])
-    fig = charts.bias_figure(b, DIGITS)
-    colours = list(fig.data[0].marker.color)
-    assert colours[0] != colours[1]
-    assert colours[0] == colours[2] and colours[1] == colours[3]
+    page = signed_bars_html(b, DIGITS, "Bias", "class {name}: bias {value}")
+    bars = re.findall(r"top: ([\d.]+)px; height: ([\d.]+)px; background: (rgb\([\d,]+\))", page)
+    assert len(bars) == 10
+    colours = [colour for _top, _height, colour in bars]
+    assert colours[0] == colours[2] == POSITIVE and colours[1] == colours[3] == NEGATIVE
+    heights = np.array([float(h) for _top, h, _colour in bars])
+    # Heights in proportion to |b| (the axis runs -2..2 over the plot's height).
+    np.testing.assert_allclose(heights, np.abs(b) / 4 * PLOT_PX, atol=0.06)
+    tops = np.array([float(t) for t, _h, _colour in bars])
+    np.testing.assert_allclose(tops[[1, 4, 6]], PLOT_PX / 2, atol=0.06)  # <= 0 hangs from zero
+    assert "<b>5</b>+2.00" in page and 'title="class 6: bias -2.0000"' in page
     with pytest.raises(ValueError):
-        charts.bias_figure(b[:9], DIGITS)
+        signed_bars_html(b[:9], DIGITS, "Bias", "{name} {value}")
 
 
 def test_diverging_colours_are_white_at_zero_and_saturate_beyond_the_limit():

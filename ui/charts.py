@@ -375,26 +375,3 @@ def pca_figure(
         legend=dict(title=_("class"), itemsizing="constant"),
     )
     return fig
-
-
-def bias_figure(b: np.ndarray, class_names: Sequence[str], *, height: int = 260) -> go.Figure:
-    """Bias b_k per class as bars (red positive, blue negative)."""
-    b = np.asarray(b, dtype=np.float64).ravel()
-    if len(b) != len(class_names):
-        raise ValueError(f"b has {len(b)} entries but there are {len(class_names)} class names")
-    names = [str(c) for c in class_names]
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=b,
-            marker_color=np.where(b >= 0, "rgb(178,24,43)", "rgb(33,102,172)"),
-            hovertemplate=_("class %{x}<br>bias %{y:.4f}<extra></extra>"),
-        )
-    )
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(title=_("class"), type="category"),
-        yaxis=dict(title=_("bias b_k")),
-    )
-    return fig

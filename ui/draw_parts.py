@@ -284,7 +284,7 @@ LOGIT_STYLE = """<style>
 </style>"""
 
 
-def _nice_step(span: float) -> float:
+def nice_step(span: float) -> float:
     """A round tick step (1, 2 or 5 times a power of ten) giving about four ticks over span."""
     raw = span / 4 or 1.0
     power = 10 ** np.floor(np.log10(raw))
@@ -312,7 +312,7 @@ def logit_parts_html(pixel_sum: np.ndarray, bias: np.ndarray, class_names) -> st
     logits = pixel_sum + bias
     spans = [_stacked((float(p), float(b))) for p, b in zip(pixel_sum, bias, strict=True)]
     ends = [0.0, *(x for pair in spans for span in pair for x in span), *map(float, logits)]
-    step = _nice_step(max(ends) - min(ends))
+    step = nice_step(max(ends) - min(ends))
     low, high = np.floor(min(ends) / step) * step, np.ceil(max(ends) / step) * step
 
     def y(value: float) -> float:

@@ -8,11 +8,10 @@ import streamlit as st
 
 from core.deskew import deskew
 from ui import links, optimum, state
-from ui.charts import bias_figure
+from ui.bars_html import signed_bars_html
 from ui.expanders import expander_drawn_when_open
 from ui.figures import picture_html, templates_grid_html
 from ui.i18n import N_, _, current_language, percent
-from ui.loaders import shared_figure
 from ui.page import with_article
 
 # Widget keys (the link parameters ?class=, ?pair=, ?epoch= fill them).
@@ -152,12 +151,13 @@ def bias_section(W, b, class_names, mean_images, class_counts) -> None:
             "on MNIST it would shift the biases by at most ±0.12."
         )
     )
-    st.plotly_chart(
-        shared_figure(
-            ("weights_bias", np.asarray(b, np.float32).tobytes(), tuple(class_names)),
-            lambda: bias_figure(b, class_names),
-        ),
-        key="weights_bias",
+    st.container(key="weights_bias").html(
+        signed_bars_html(
+            b,
+            class_names,
+            _("Bias b_k of each class"),
+            _("class {name}: bias {value}"),
+        )
     )
     if mean_images is not None and np.ptp(b) > 0:  # all-equal biases have no correlation
         # The average score x̄ · W[:, k] over all training images, x̄ the overall mean image.
