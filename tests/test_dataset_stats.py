@@ -64,7 +64,7 @@ def test_a_summary_round_trips_and_belongs_to_its_data_only(tmp_path):
 
 
 def test_the_warm_up_fills_the_caches_a_first_visit_reads(monkeypatch):
-    from ui import calibration_parts, warm_up
+    from ui import calibration_parts, explore_pca, warm_up
     from ui.loaders import _load_dataset_once, shipped_model
     from ui.state import fingerprint
 
@@ -76,14 +76,23 @@ def test_the_warm_up_fills_the_caches_a_first_visit_reads(monkeypatch):
         lambda model, dataset: computed.append(dataset.name) or compute(model, dataset),
     )
     calibration_parts.calibration_of.clear()
+    drawn = []
+    draw = explore_pca.scatter_uri
+    monkeypatch.setattr(
+        explore_pca, "scatter_uri", lambda *args: drawn.append(len(args[0])) or draw(*args)
+    )
+    explore_pca.pca_picture_uri.clear()
     thread = warm_up.start_warm_up()
     assert warm_up.start_warm_up() is thread  # once per process
     thread.join(timeout=300)
     if not computed:  # another test's app run started the thread earlier: warm up again
         warm_up.warm_caches()
     assert computed == ["mnist"]
+    assert drawn == [3000]  # the PCA picture
     model, dataset = shipped_model(), _load_dataset_once("mnist")
     calibration_parts.calibration_of(
         fingerprint(model, "mnist"), model, dataset
     )  # what the Confidence page asks for: already there
     assert computed == ["mnist"]
+    explore_pca.pca_picture_uri("mnist", dataset)  # what Explore asks for: already there
+    assert drawn == [3000]

@@ -9,8 +9,18 @@ from core.datasets import Dataset
 from ui.charts import CLASS_COLOURS, pca_figure
 from ui.dataset_stats import pca_projection
 from ui.i18n import _, number, percent
-from ui.loaders import shared_figure, shared_html
-from ui.scatter_picture import scatter_picture_html
+from ui.loaders import shared_figure
+from ui.scatter_picture import scatter_picture_html, scatter_uri
+
+PICTURE_SIZE = (760, 460)  # px, as shown
+
+
+@st.cache_resource(show_spinner=False)
+def pca_picture_uri(name: str, _dataset: Dataset) -> str:
+    """The PCA sample as a picture, once per process and dataset (in no language: the warm-up
+    thread draws it before the first visit)."""
+    projection = pca_projection(name, _dataset)
+    return scatter_uri(projection.proj, projection.labels, CLASS_COLOURS, *PICTURE_SIZE)
 
 
 def pca_section(dataset: Dataset, class_names: tuple[str, ...]) -> None:
@@ -44,23 +54,19 @@ def pca_section(dataset: Dataset, class_names: tuple[str, ...]) -> None:
             key="explore_pca",
         )
     else:
-        st.container(key="explore_pca_picture").html(
-            shared_html(
-                ("explore_pca_picture", dataset.name, class_names),
-                lambda: scatter_picture_html(
-                    projection.proj,
-                    projection.labels,
-                    class_names,
-                    CLASS_COLOURS,
-                    axis_titles=(_("principal component 1"), _("principal component 2")),
-                    legend_title=_("class"),
-                    alt=_(
-                        "{count} training images as dots on the first two principal components, "
-                        "coloured by class"
-                    ).format(count=number(len(projection.indices))),
-                ),
-            )
+        picture = scatter_picture_html(
+            pca_picture_uri(dataset.name, dataset),
+            class_names,
+            CLASS_COLOURS,
+            axis_titles=(_("principal component 1"), _("principal component 2")),
+            legend_title=_("class"),
+            alt=_(
+                "{count} training images as dots on the first two principal components, "
+                "coloured by class"
+            ).format(count=number(len(projection.indices))),
+            width=PICTURE_SIZE[0],
         )
+        st.container(key="explore_pca_picture").html(picture)
     with st.expander(_("How the projection is computed")):
         st.markdown(
             _(

@@ -53,21 +53,24 @@ def scatter_rgb(
     return np.round(canvas).astype(np.uint8)
 
 
+def scatter_uri(points, labels, colours: Sequence[str], width: int, height: int) -> str:
+    """The scatter (see scatter_rgb) as a PNG data URI, drawn at twice width x height so that it
+    stays sharp on high-density screens."""
+    return rgb_data_uri(scatter_rgb(points, labels, colours, 2 * width, 2 * height, radius=4.0))
+
+
 def scatter_picture_html(
-    points: np.ndarray,
-    labels: np.ndarray,
+    uri: str,
     class_names: Sequence[str],
     colours: Sequence[str],
     *,
     axis_titles: tuple[str, str],
     legend_title: str,
     alt: str,
-    width: int = 760,
-    height: int = 460,
+    width: int,
 ) -> str:
-    """The scatter as a picture drawn at twice its size (sharp on high-density screens), with
-    its axis titles and a legend of the class colours, as HTML."""
-    rgb = scatter_rgb(points, labels, colours, 2 * width, 2 * height, radius=4.0)
+    """The picture `uri` (from scatter_uri) with its axis titles and a legend of the class
+    colours, as HTML at most `width` px wide."""
     x_title, y_title = (escape(t) for t in axis_titles)
     legend = "".join(
         f'<span style="white-space: nowrap"><span style="display: inline-block; width: 10px; '
@@ -80,7 +83,7 @@ def scatter_picture_html(
         '<div style="display: flex; align-items: center; gap: 4px">'
         '<div style="writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap">'
         f"{y_title}</div>"
-        f'<img src="{rgb_data_uri(rgb)}" alt="{escape(alt)}" '
+        f'<img src="{uri}" alt="{escape(alt)}" '
         'style="width: 100%; min-width: 0; border: 1px solid #d5d5d8"></div>'
         f'<div style="text-align: center">{x_title}</div>'
         '<figcaption style="display: flex; flex-wrap: wrap; gap: 4px 14px; margin-top: 6px">'

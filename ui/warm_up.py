@@ -21,12 +21,14 @@ FIRST_PAGE_GRACE_S = 1.0
 
 
 def warm_caches(dataset_name: str = "mnist") -> None:  # the sidebar's default dataset
-    """Fill the caches a first visit needs: the dataset `dataset_name`, its statistics and PCA,
-    and the shipped model's calibration on it. A missing dataset is left for the pages to
-    report. Imports here, in the thread: the first run of app.py need not wait for them."""
+    """Fill the caches a first visit needs: the dataset `dataset_name`, its statistics, its PCA
+    and the PCA's picture, and the shipped model's calibration on it. A missing dataset is left
+    for the pages to report. Imports here, in the thread: the first run of app.py need not wait
+    for them."""
     from core.datasets import DatasetError
     from ui import calibration_parts
     from ui.dataset_stats import PCA_SAMPLE, _dataset_stats_once, _pca_projection_once
+    from ui.explore_pca import pca_picture_uri
     from ui.loaders import _load_dataset_once, shipped_model
     from ui.state import fingerprint
 
@@ -37,6 +39,7 @@ def warm_caches(dataset_name: str = "mnist") -> None:  # the sidebar's default d
         return
     _dataset_stats_once(dataset.name, dataset)
     _pca_projection_once(dataset.name, dataset, PCA_SAMPLE)
+    pca_picture_uri(dataset.name, dataset)
     model = shipped_model()
     if model is not None:
         key = fingerprint(model, dataset.name)
