@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from dataclasses import replace
 
@@ -66,7 +67,11 @@ def test_training_through_the_buttons_changes_history_charts_and_model(app):
     assert len(models[current].snapshots) == 2
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Test accuracy"] == f"{run.history[-1]['test_acc']:.2%}"
-    assert len(app.get("plotly_chart")) >= 4  # loss, accuracy, confusion, per class
+    assert len(app.get("plotly_chart")) >= 3  # loss, accuracy, confusion
+    # Accuracy per class: HTML bars, each class's share of its test images right.
+    (recall,) = [h.proto.body for h in app.get("html") if "Accuracy per class" in h.proto.body]
+    assert len(re.findall(r'<span class="col"', recall)) == 10
+    assert len(re.findall(r"<b>\d</b>\d+\.\d%", recall)) == 10
 
 
 def test_pause_resume_and_stop(app):

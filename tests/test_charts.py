@@ -1,6 +1,7 @@
 """The Train and Draw pages' line and bar charts: what they plot, not how they look."""
 
 import json
+import re
 
 import numpy as np
 import plotly.io
@@ -8,7 +9,6 @@ import plotly.io
 from ui.charts import (
     NOTEBOOK_TEST_ACC,
     ReferenceLine,
-    class_bar_figure,
     epoch_metric_figure,
     runs_overlay_figure,
     step_loss_figure,
@@ -71,12 +71,16 @@ def test_runs_overlay_has_one_line_per_run():
     assert lone.layout.showlegend is True
 
 
-def test_class_bars_highlight_the_top_class():
-    probs = np.array([0.05, 0.7, 0.25])
-    fig = class_bar_figure(probs, ["a", "b", "c"], "p", highlight=1)
-    colors = fig.data[0].marker.color
-    assert colors[1] != colors[0] == colors[2]
-    assert fig.data[0].text[1] == "70.0%"
+def test_share_bars_on_a_percent_axis_with_each_share_under_its_class():
+    from ui.bars_html import PLOT_PX, SHARE, share_bars_html
+
+    page = share_bars_html(
+        np.array([0.5, 0.979, 1.0]), ["a", "b", "c"], "recall", "{name}: {value}"
+    )
+    heights = [float(h) for h in re.findall(r"height: ([\d.]+)px; background: " + SHARE, page)]
+    np.testing.assert_allclose(heights, [0.5 * PLOT_PX, 0.979 * PLOT_PX, PLOT_PX], atol=0.06)
+    assert "<b>b</b>97.9%" in page and 'title="b: 97.9%"' in page
+    assert "<span>100%</span>" in page and "<span>0%</span>" in page  # the axis
 
 
 def test_loss_line_and_markers_are_the_same_quantity_with_l2():

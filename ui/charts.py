@@ -215,36 +215,6 @@ def runs_overlay_figure(runs: Sequence, metric: str = "test_acc") -> go.Figure:
     return _layout(fig, title, height=340)
 
 
-def class_bar_figure(
-    values: np.ndarray,
-    class_names: Sequence[str],
-    title: str,
-    highlight: int | None = None,
-    percent: bool = True,
-) -> go.Figure:
-    """One bar per class (probabilities, per-class accuracy), optionally one highlighted."""
-    colors = ["#1f77b4"] * len(values)
-    if highlight is not None:
-        colors[highlight] = "#d62728"
-    fig = go.Figure(
-        go.Bar(
-            x=list(class_names),
-            y=values,
-            marker_color=colors,
-            text=[percent_text(v, 1) if percent else f"{v:.3g}" for v in values],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:.4f}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(type="category")
-    if percent:
-        fig.update_yaxes(tickformat=".0%", range=[0, 1.12])
-    fig = _layout(fig, title)
-    fig.update_layout(hovermode="closest")
-    return fig
-
-
 def class_distribution_figure(
     train_counts: np.ndarray,
     test_counts: np.ndarray,

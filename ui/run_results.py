@@ -13,7 +13,8 @@ from core.metrics import confusion_matrix, per_class_precision_recall, predict_p
 from core.model import SoftmaxRegression
 from core.train import RunStatus
 from ui import optimum, state
-from ui.charts import NOTEBOOK_TEST_ACC, class_bar_figure, epoch_metric_figure, runs_overlay_figure
+from ui.bars_html import share_bars_html
+from ui.charts import NOTEBOOK_TEST_ACC, epoch_metric_figure, runs_overlay_figure
 from ui.figures import confusion_cell_from_selection, confusion_figure
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
@@ -208,8 +209,8 @@ def show_confusion(entry: ModelEntry, dataset: Dataset) -> None:
             selection_mode="points",
         )
     _precision, recall = per_class_precision_recall(cm)
-    right.plotly_chart(
-        class_bar_figure(recall, names, _("Accuracy per class (recall)")), key="per_class"
+    right.container(key="per_class").html(
+        share_bars_html(recall, names, _("Accuracy per class (recall)"), _("{name}: {value}"))
     )
     cell = confusion_cell_from_selection(picked)
     if cell is None:
