@@ -9,26 +9,39 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ui.draw_parts import nice_step
 from ui.i18n import percent
 
 PLOT_PX = 150  # the plot area's height
 POSITIVE, NEGATIVE = "rgb(178,24,43)", "rgb(33,102,172)"  # Weights' red and blue
 SHARE = "#1f77b4"
-STYLE = """<style>
-.value-bars {max-width: 720px; margin: 0; font-size: 12px;}
-.value-bars .plot {position: relative; margin: 12px 0 4px 36px; display: flex;}
-.value-bars .grid {position: absolute; left: -36px; right: 0; margin: 0;
-  border-top: 1px solid #e4e4e4;}
-.value-bars .grid.zero {border-top-color: #888;}
-.value-bars .grid span {position: absolute; left: 0; width: 30px; top: -8px; text-align: right;
-  line-height: 1;}
-.value-bars .col {position: relative; flex: 1;}
-.value-bars .col div {position: absolute; left: 20%; width: 60%;}
-.value-bars .names {display: flex; margin-left: 36px; text-align: center; line-height: 1.3;}
-.value-bars .names span {flex: 1; min-width: 0; font-size: clamp(9px, 2.5vw, 12px);}
-.value-bars .names b {display: block; font-size: 14px;}
-</style>"""
+
+
+def bar_chart_css(name: str) -> str:
+    """The CSS rules of an HTML bar chart in `<figure class="{name}">`: a plot area with grid
+    lines and their values (the zero line darker), columns of bars, the class names below."""
+    return f"""
+.{name} {{max-width: 720px; margin: 0; font-size: 12px;}}
+.{name} .plot {{position: relative; margin: 12px 0 4px 36px; display: flex;}}
+.{name} .grid {{position: absolute; left: -36px; right: 0; margin: 0;
+  border-top: 1px solid #e4e4e4;}}
+.{name} .grid.zero {{border-top-color: #888;}}
+.{name} .grid span {{position: absolute; left: 0; width: 30px; top: -8px; text-align: right;
+  font-size: 12px; line-height: 1;}}
+.{name} .col {{position: relative; flex: 1;}}
+.{name} .col div {{position: absolute; left: 20%; width: 60%;}}
+.{name} .names {{display: flex; margin-left: 36px; text-align: center; line-height: 1.3;}}
+.{name} .names span {{flex: 1; min-width: 0; font-size: clamp(9px, 2.5vw, 12px);}}
+.{name} .names b {{display: block; font-size: 14px;}}"""
+
+
+def nice_step(span: float) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about four ticks over span."""
+    raw = span / 4 or 1.0
+    power = 10 ** np.floor(np.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+STYLE = f"<style>{bar_chart_css('value-bars')}</style>"
 
 
 def signed_bars_html(values: np.ndarray, class_names: Sequence[str], title: str, tip: str) -> str:

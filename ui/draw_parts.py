@@ -13,6 +13,7 @@ import streamlit as st
 from PIL import Image
 
 from ui import links
+from ui.bars_html import bar_chart_css, nice_step
 from ui.figures import DIVERGING
 from ui.i18n import N_, _, current_language, number, percent
 from ui.images import GRID_STYLE, image_grid_html, png_data_uri
@@ -264,31 +265,12 @@ def evidence_maps_html(maps: list[np.ndarray], titles: list[str], limit: float) 
 # keeps HTML and CSS but not SVG).
 LOGIT_COLOURS = {"pixels": "#1f77b4", "bias": "#ff7f0e"}
 PLOT_PX = 170  # the plot area's height
-LOGIT_STYLE = """<style>
-.logit-parts {max-width: 720px; margin: 0; font-size: 12px;}
-.logit-parts .plot {position: relative; margin: 12px 0 4px 36px; display: flex;}
-.logit-parts .grid {position: absolute; left: -36px; right: 0; margin: 0;
-  border-top: 1px solid #e4e4e4;}
-.logit-parts .grid.zero {border-top-color: #888;}
-.logit-parts .grid span {position: absolute; left: 0; width: 30px; top: -8px; text-align: right;
-  font-size: 12px; line-height: 1;}
-.logit-parts .col {position: relative; flex: 1;}
-.logit-parts .col div {position: absolute; left: 20%; width: 60%;}
-.logit-parts .col .logit {left: calc(50% - 6px); width: 10px; height: 10px; margin-top: -6px;
-  background: #000; border: 1px solid #fff; transform: rotate(45deg);}
-.logit-parts .names {display: flex; margin-left: 36px; text-align: center; line-height: 1.3;}
-.logit-parts .names span {flex: 1; min-width: 0; font-size: clamp(9px, 2.5vw, 12px);}
-.logit-parts .names b {display: block; font-size: 14px;}
-.logit-parts .legend {display: flex; gap: 14px; flex-wrap: wrap; margin-top: 4px;}
-.logit-parts .legend i {display: inline-block; width: 10px; height: 10px; margin-right: 4px;}
+LOGIT_STYLE = f"""<style>{bar_chart_css("logit-parts")}
+.logit-parts .col .logit {{left: calc(50% - 6px); width: 10px; height: 10px; margin-top: -6px;
+  background: #000; border: 1px solid #fff; transform: rotate(45deg);}}
+.logit-parts .legend {{display: flex; gap: 14px; flex-wrap: wrap; margin-top: 4px;}}
+.logit-parts .legend i {{display: inline-block; width: 10px; height: 10px; margin-right: 4px;}}
 </style>"""
-
-
-def nice_step(span: float) -> float:
-    """A round tick step (1, 2 or 5 times a power of ten) giving about four ticks over span."""
-    raw = span / 4 or 1.0
-    power = 10 ** np.floor(np.log10(raw))
-    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
 
 
 def _stacked(values: tuple[float, ...]) -> list[tuple[float, float]]:
