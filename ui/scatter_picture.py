@@ -56,7 +56,7 @@ def scatter_rgb(
 def scatter_uri(points, labels, colours: Sequence[str], width: int, height: int) -> str:
     """The scatter (see scatter_rgb) as a PNG data URI, drawn at twice width x height so that it
     stays sharp on high-density screens."""
-    return rgb_data_uri(scatter_rgb(points, labels, colours, 2 * width, 2 * height, radius=4.0))
+    return rgb_data_uri(scatter_rgb(points, labels, colours, 2 * width, 2 * height))
 
 
 def scatter_picture_html(
@@ -81,7 +81,9 @@ def scatter_picture_html(
     return (
         f'<figure style="margin: 0; max-width: {width + 24}px; font-size: 13px; color: #31333f">'
         '<div style="display: flex; align-items: center; gap: 4px">'
-        '<div style="writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap">'
+        # Sideways glyphs: Chinese titles read bottom to top like Latin ones, not upside down.
+        '<div style="writing-mode: vertical-rl; text-orientation: sideways; '
+        'transform: rotate(180deg); white-space: nowrap">'
         f"{y_title}</div>"
         f'<img src="{uri}" alt="{escape(alt)}" '
         'style="width: 100%; min-width: 0; border: 1px solid #d5d5d8"></div>'
