@@ -4,10 +4,7 @@ import numpy as np
 import streamlit as st
 
 from ui import links, state
-from ui.charts import (
-    class_distribution_figure,
-    pixel_histogram_figure,
-)
+from ui.charts import class_distribution_figure, pixel_histogram_figure
 from ui.class_names import display_class_names
 from ui.dataset_stats import browse_grid_html, dataset_stats, source_text
 from ui.explore_pca import pca_section

@@ -5,14 +5,16 @@ the zero line darker, each value written under its class)."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from ui.figures import DIVERGING
 from ui.i18n import percent
 
 PLOT_PX = 150  # the plot area's height
-POSITIVE, NEGATIVE = "rgb(178,24,43)", "rgb(33,102,172)"  # Weights' red and blue
+# The templates' red and blue (their colour scale at +-80% of its range).
+POSITIVE, NEGATIVE = dict(DIVERGING)[0.9], dict(DIVERGING)[0.1]
 SHARE = "#1f77b4"
 
 
@@ -48,28 +50,17 @@ def signed_bars_html(values: np.ndarray, class_names: Sequence[str], title: str,
     """values (C,): a bar per class from zero, red if positive, blue if negative, with its value
     (2 decimals) under the class name. `tip` is each column's tooltip, a template with {name}
     and {value} (4 decimals)."""
-    return value_bars_html(values, class_names, title, tip)
+    return _bars_html(values, class_names, title, tip, shares=False)
 
 
 def share_bars_html(values: np.ndarray, class_names: Sequence[str], title: str, tip: str) -> str:
     """values (C,) in [0, 1] (a share per class, such as its accuracy): blue bars on a 0-100%
     axis, each share (one decimal) under its class and in the tooltip `tip` ({name}, {value})."""
-    return value_bars_html(
-        values, class_names, title, tip, label=lambda v: percent(v, 1), colours=(SHARE, SHARE)
-    )
+    return _bars_html(values, class_names, title, tip, shares=True)
 
 
-def value_bars_html(
-    values: np.ndarray,
-    class_names: Sequence[str],
-    title: str,
-    tip: str,
-    label: Callable[[float], str] | None = None,
-    colours: tuple[str, str] = (POSITIVE, NEGATIVE),
-) -> str:
-    """A bar per class from zero, coloured colours[0] if >= 0 else colours[1], with label(value)
-    under the class name and in the tooltip (default: signed, 2 decimals there and 4 in the
-    tooltip); a percent axis when `label` is given for shares."""
+def _bars_html(values, class_names: Sequence[str], title: str, tip: str, shares: bool) -> str:
+    """The bars of signed_bars_html, or with `shares` those of share_bars_html."""
     values = np.asarray(values, dtype=np.float64).ravel()
     if len(values) != len(class_names):
         raise ValueError(f"{len(values)} values for {len(class_names)} class names")
@@ -81,7 +72,6 @@ def value_bars_html(
         """Pixels from the plot's top."""
         return (high - value) / ((high - low) or 1.0) * PLOT_PX
 
-    shares = label is not None
     grid = "".join(
         f'<p class="grid{" zero" if abs(tick) < step / 2 else ""}" style="top: {y(tick):.1f}px">'
         f"<span>{percent(tick, 0) if shares else f'{tick:g}'}</span></p>"
@@ -89,11 +79,11 @@ def value_bars_html(
     )
     columns, names = [], []
     for name, value in zip(class_names, values, strict=True):
-        shown = label(value) if shares else f"{value:+.2f}"
+        shown = percent(value, 1) if shares else f"{value:+.2f}"
         detail = shown if shares else f"{value:+.4f}"
         facts = html.escape(tip.format(name=name, value=detail), quote=True)
         top, bottom = y(max(value, 0.0)), y(min(value, 0.0))
-        colour = colours[0] if value >= 0 else colours[1]
+        colour = SHARE if shares else POSITIVE if value >= 0 else NEGATIVE
         columns.append(
             f'<span class="col" title="{facts}"><div style="top: {top:.1f}px; '
             f'height: {bottom - top:.1f}px; background: {colour}"></div></span>'

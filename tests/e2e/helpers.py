@@ -146,7 +146,6 @@ _SCROLL_CLEAR_OF_HEADER = """(e) => {
     const header = document.querySelector("[data-testid='stHeader']");
     const top = header ? header.getBoundingClientRect().bottom : 0;
     if (r.top < top || r.bottom > window.innerHeight) e.scrollIntoView({block: "center"});
-    return r.top < top ? "under the header" : "clear";
 }"""
 
 
