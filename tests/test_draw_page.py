@@ -17,7 +17,7 @@ from tests.apptest_helpers import headline, wait_for_runs
 from ui import draw_parts, state
 from ui.draw_parts import logit_parts_html, probability_bars_html, probability_text
 from ui.loaders import shipped_model
-from ui.nudge_panel import EPS_KEY, EPS_MAX, EPS_STEP, TARGET_KEY
+from ui.nudge_panel import EPS_KEY, EPS_MAX, EPS_STEP, OPEN_KEY, TARGET_KEY
 
 DRAW = "pages/draw.py"
 
@@ -222,9 +222,21 @@ def test_a_bad_upload_gets_a_clear_message_and_keeps_the_set(app, mnist):
 # -- nudge -------------------------------------------------------------------------------------
 
 
+def test_the_nudge_panel_runs_only_while_its_expander_is_open(app, canvas, mnist):
+    draw(app, canvas, seven(mnist))
+    assert "It's a **7**" in headline(app)
+    assert any("What would make it another digit?" in e.label for e in app.expander)
+    assert not any(m.value.startswith("**It reads as") for m in app.markdown)
+    app.session_state[OPEN_KEY] = True
+    app.run()
+    assert any(m.value.startswith("**It reads as 7") for m in app.markdown)
+
+
 def test_the_nudge_slider_turns_the_answer_into_the_target_at_the_flip_eps(app, canvas, mnist):
     draw(app, canvas, seven(mnist))
     assert "It's a **7**" in headline(app)
+    app.session_state[OPEN_KEY] = True
+    app.run()
     app.selectbox(key=TARGET_KEY).set_value(9).run()
     nudged_verdict = [m.value for m in app.markdown if m.value.startswith("**It reads as")]
     assert nudged_verdict[0].startswith("**It reads as 7")  # eps 0: unchanged

@@ -3,6 +3,7 @@ the preprocessing steps, and the evidence. A stroke reruns only the drawing frag
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,8 @@ from ui import draw_parts as parts
 from ui import nudge_panel, personal_set, state
 from ui.i18n import _
 from ui.state import ModelEntry
+
+PAINT_PAUSE_S = 0.05
 
 
 @dataclass
@@ -161,6 +164,9 @@ def drawing(entry: ModelEntry, class_names) -> None:
             show_verdict(answer, class_names, None, dot)
     if steps is None:
         return
+    # A short pause with the answer sent: the browser draws it now instead of after the steps and
+    # the evidence that follow (their messages would keep it busy for 150-200 ms first).
+    time.sleep(PAINT_PAUSE_S)
     with left:
         if not dot:
             personal_set.label_buttons(steps.centred, class_names)

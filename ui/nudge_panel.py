@@ -10,17 +10,25 @@ from ui import draw_parts as parts
 from ui.i18n import _, number
 from ui.images import png_data_uri
 
-TARGET_KEY, EPS_KEY = "nudge_target", "nudge_eps"
+TARGET_KEY, EPS_KEY, OPEN_KEY = "nudge_target", "nudge_eps", "nudge_open"
 # The slider's range: on the shipped model the answer flips at eps 2.35 for half of 300 test
 # digits and a random other class, at 7.3 for 99% (the image itself has size ||x|| about 9).
 EPS_MAX, EPS_STEP = 10.0, 0.05
 
 
-@st.fragment
 def show(entry, answer, class_names) -> None:
+    """The nudge in an expander whose content runs only while it is open: closed, a stroke
+    redraws one line instead of some fifteen elements (about 75 ms of the browser's work)."""
+    panel = st.expander(_("🎯 What would make it another digit?"), key=OPEN_KEY, on_change="rerun")
+    if panel.open:
+        with panel:
+            nudge(entry, answer, class_names)
+
+
+@st.fragment
+def nudge(entry, answer, class_names) -> None:
     """Target class, eps slider, the nudged picture with its verdict and bars, and the maths. A
     fragment inside the drawing's: the slider reruns only this, with the drawing's last answer."""
-    st.subheader(_("What would make it another digit?"))
     st.caption(
         _(
             "The model is linear, so the cheapest way to raise class $k$ against the top class "
