@@ -4,14 +4,14 @@ import numpy as np
 import streamlit as st
 
 from ui import links, state
-from ui.charts import class_distribution_figure, pixel_histogram_figure
+from ui.bars_html import histogram_html, split_shares_html
 from ui.class_names import display_class_names
 from ui.dataset_stats import browse_grid_html, dataset_stats, source_text
 from ui.explore_pca import pca_section
 from ui.figures import VIRIDIS, picture_html
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
-from ui.loaders import shared_figure, shared_html
+from ui.loaders import shared_html
 from ui.nav import EXPLORE
 from ui.page import dataset_or_stop, start_page
 
@@ -153,12 +153,11 @@ st.caption(
         "balanced classes mean plain accuracy is a fair score."
     )
 )
-st.plotly_chart(
-    shared_figure(
+st.container(key="explore_distribution").html(
+    shared_html(
         ("explore_distribution", dataset.name, class_names),
-        lambda: class_distribution_figure(stats.train_counts, stats.test_counts, class_names),
-    ),
-    key="explore_distribution",
+        lambda: split_shares_html(stats.train_counts, stats.test_counts, class_names),
+    )
 )
 
 st.subheader(_("The average image of each class"))
@@ -181,12 +180,16 @@ st.subheader(_("Pixels"))
 left, right = st.columns([3, 2])
 with left:
     st.markdown(_("**Intensity histogram** (all training pixels)"))
-    st.plotly_chart(
-        shared_figure(
+    st.container(key="explore_histogram").html(
+        shared_html(
             ("explore_histogram", dataset.name),
-            lambda: pixel_histogram_figure(stats.hist_counts, stats.hist_edges),
-        ),
-        key="explore_histogram",
+            lambda: histogram_html(
+                stats.hist_counts,
+                stats.hist_edges,
+                _("pixel intensity (0 = background, 1 = full ink)"),
+                _("pixels (log scale)"),
+            ),
+        )
     )
     zero_share = stats.hist_counts[0] / stats.hist_counts.sum()
     st.caption(

@@ -155,28 +155,6 @@ def test_confusion_cell_from_selection():
 # -- charts ---------------------------------------------------------------------------------------
 
 
-def test_class_distribution_figure_shares():
-    train = np.full(10, 6000)
-    test = np.arange(1, 11) * 100
-    fig = charts.class_distribution_figure(train, test, DIGITS)
-    assert len(fig.data) == 2
-    np.testing.assert_allclose(np.asarray(fig.data[0].y).sum(), 1.0)
-    np.testing.assert_allclose(np.asarray(fig.data[1].y), test / test.sum())
-    np.testing.assert_array_equal(np.asarray(fig.data[1].customdata), test)
-
-
-def test_pixel_histogram_figure_with_and_without_edges():
-    counts = np.array([90, 5, 3, 2])
-    edges = np.linspace(0, 1, 5)
-    fig = charts.pixel_histogram_figure(counts, edges)
-    np.testing.assert_allclose(np.asarray(fig.data[0].x), [0.125, 0.375, 0.625, 0.875])
-    assert fig.layout.yaxis.type == "log"
-    fig = charts.pixel_histogram_figure(np.ones(256), log_y=False)
-    assert len(fig.data[0].x) == 256 and fig.layout.yaxis.type == "linear"
-    with pytest.raises(ValueError, match="edges"):
-        charts.pixel_histogram_figure(counts, edges[:-1])
-
-
 def test_pca_figure_one_webgl_trace_per_class():
     proj = _rng().normal(size=(300, 2)).astype(np.float32)
     labels = np.arange(300) % 10
@@ -228,6 +206,45 @@ def test_signed_bars_from_zero_coloured_by_sign_with_their_values():
     assert "<b>5</b>+2.00" in page and 'title="class 6: bias -2.0000"' in page
     with pytest.raises(ValueError):
         signed_bars_html(b[:9], DIGITS, "Bias", "{name} {value}")
+
+
+def test_split_shares_are_two_bars_per_class_in_proportion_with_counts_in_the_tooltips():
+    from ui.bars_html import PLOT_PX, SPLIT_COLOURS, split_shares_html
+
+    train = np.full(10, 6000)
+    test = np.arange(1, 11) * 100
+    page = split_shares_html(train, test, DIGITS)
+    bars = re.findall(
+        r'title="([^"]*)" style="bottom: 0; height: ([\d.]+)px; background: (#\w+)', page
+    )
+    assert len(bars) == 20
+    assert [colour for *_rest, colour in bars[:2]] == [
+        SPLIT_COLOURS["train"],
+        SPLIT_COLOURS["test"],
+    ]
+    heights = np.array([float(h) for _tip, h, _colour in bars]).reshape(10, 2)
+    # The axis ends at the round tick above the largest share (test's 10/55 = 18.2%: 20%).
+    np.testing.assert_allclose(heights[:, 0], 0.1 / 0.2 * PLOT_PX, atol=0.06)
+    np.testing.assert_allclose(heights[:, 1], test / test.sum() / 0.2 * PLOT_PX, atol=0.06)
+    assert bars[19][0] == "test: class 9, 1,000 images (18.18%)"
+    assert "training (60,000 images)" in page and "test (5,500 images)" in page
+    with pytest.raises(ValueError):
+        split_shares_html(train[:9], test, DIGITS)
+
+
+def test_the_histogram_is_log_scaled_with_no_bar_for_an_empty_bin():
+    from ui.bars_html import PLOT_PX, histogram_html
+
+    counts = np.array([100_000, 100, 0, 10])
+    page = histogram_html(counts, np.linspace(0, 1, 5), "intensity", "pixels (log scale)")
+    tops = [float(t) for t in re.findall(r'<div style="top: ([\d.]+)px; bottom: 0', page)]
+    # Ticks 10^1 .. 10^5: each power of ten is a quarter of the plot's height.
+    np.testing.assert_allclose(tops, [0.0, 0.75 * PLOT_PX, PLOT_PX], atol=0.06)
+    assert page.count('class="col"') == 4 and "10⁵" in page and "10¹" in page
+    assert 'title="intensity 0.50 to 0.75: 0 pixels (0.00%)"' in page
+    assert 'title="intensity 0.00 to 0.25: 100,000 pixels (99.89%)"' in page
+    with pytest.raises(ValueError, match="edges"):
+        histogram_html(counts, np.linspace(0, 1, 4), "x", "y")
 
 
 def test_diverging_colours_are_white_at_zero_and_saturate_beyond_the_limit():

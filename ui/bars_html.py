@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ui.figures import DIVERGING
-from ui.i18n import percent
+from ui.i18n import _, number, percent
 
 PLOT_PX = 150  # the plot area's height
 # The templates' red and blue (their colour scale at +-80% of its range).
@@ -93,4 +93,115 @@ def _bars_html(values, class_names: Sequence[str], title: str, tip: str, shares:
         f'{STYLE}<figure class="value-bars"><strong>{html.escape(title)}</strong>'
         f'<div class="plot" style="height: {PLOT_PX}px">{grid}{"".join(columns)}</div>'
         f'<div class="names">{"".join(names)}</div></figure>'
+    )
+
+
+SPLIT_COLOURS = {"train": "#4C78A8", "test": "#F58518"}
+SPLIT_STYLE = f"""<style>{bar_chart_css("split-bars")}
+.split-bars .col div {{width: 30%;}}
+.split-bars .col div + div {{left: 50%;}}
+.split-bars .legend {{display: flex; gap: 1.5em; margin-top: 4px;}}
+.split-bars .legend i {{display: inline-block; width: 10px; height: 10px; margin-right: 4px;}}
+</style>"""
+
+
+def split_shares_html(
+    train_counts: np.ndarray, test_counts: np.ndarray, class_names: Sequence[str]
+) -> str:
+    """Each class's share of the training split and of the test split (counts (C,) each), two
+    bars per class on a percent axis, a legend with each split's size, and each bar's count and
+    share in its tooltip."""
+    splits = {"train": np.asarray(train_counts), "test": np.asarray(test_counts)}
+    if any(len(counts) != len(class_names) for counts in splits.values()):
+        raise ValueError(f"need {len(class_names)} counts per split, one per class")
+    shares = {name: counts / max(int(counts.sum()), 1) for name, counts in splits.items()}
+    names = {"train": _("training"), "test": _("test")}
+    high = max(float(s.max()) for s in shares.values())
+    step = nice_step(high)
+    top = np.ceil(high / step) * step or step
+    grid = "".join(
+        f'<p class="grid{" zero" if tick == 0 else ""}" '
+        f'style="top: {(1 - tick / top) * PLOT_PX:.1f}px"><span>{percent(tick, 0)}</span></p>'
+        for tick in np.arange(0.0, top + step / 2, step)
+    )
+    columns = []
+    for k, name in enumerate(class_names):
+        bars = []
+        for split, counts in splits.items():
+            share = float(shares[split][k])
+            tip = _("{split}: class {name}, {count} images ({share})").format(
+                split=names[split], name=name, count=number(int(counts[k])), share=percent(share, 2)
+            )
+            height = share / top * PLOT_PX
+            bars.append(
+                f'<div title="{html.escape(tip, quote=True)}" style="bottom: 0; '
+                f'height: {height:.1f}px; background: {SPLIT_COLOURS[split]}"></div>'
+            )
+        columns.append(f'<span class="col">{"".join(bars)}</span>')
+    labels = "".join(f"<span><b>{html.escape(str(name))}</b></span>" for name in class_names)
+    legend = "".join(
+        f'<span><i style="background: {SPLIT_COLOURS[split]}"></i>'
+        + _("{split} ({count} images)").format(split=names[split], count=number(int(counts.sum())))
+        + "</span>"
+        for split, counts in splits.items()
+    )
+    return (
+        f'{SPLIT_STYLE}<figure class="split-bars"><div class="legend">{legend}</div>'
+        f'<div class="plot" style="height: {PLOT_PX}px">{grid}{"".join(columns)}</div>'
+        f'<div class="names">{labels}</div></figure>'
+    )
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+HISTOGRAM_STYLE = f"""<style>{bar_chart_css("histogram")}
+.histogram .col div {{left: 4%; width: 92%;}}
+.histogram .axis {{position: relative; height: 1.3em; margin-left: 36px;}}
+.histogram .axis span {{position: absolute; transform: translateX(-50%);}}
+</style>"""
+
+
+def histogram_html(counts: np.ndarray, edges: np.ndarray, x_title: str, y_title: str) -> str:
+    """A histogram, counts (B,) over bins with edges (B + 1,) from 0 to 1, on a log axis (powers
+    of ten; an empty bin has no bar), each bin's range, count and share in its tooltip."""
+    counts = np.asarray(counts)
+    edges = np.asarray(edges, dtype=np.float64)
+    if edges.shape != (len(counts) + 1,):
+        raise ValueError(f"need {len(counts) + 1} edges for {len(counts)} bins")
+    filled = counts[counts > 0]
+    low = int(np.floor(np.log10(filled.min()))) if len(filled) else 0
+    high = max(int(np.ceil(np.log10(filled.max()))) if len(filled) else 1, low + 1)
+
+    def y(count: float) -> float:
+        """Pixels from the plot's top."""
+        return (high - np.log10(count)) / (high - low) * PLOT_PX
+
+    grid = "".join(
+        f'<p class="grid" style="top: {y(10.0**power):.1f}px">'
+        f"<span>10{str(power).translate(SUPERSCRIPT)}</span></p>"
+        for power in range(low, high + 1)
+    )
+    total = max(int(counts.sum()), 1)
+    columns = []
+    for count, start, end in zip(counts, edges[:-1], edges[1:], strict=True):
+        tip = _("intensity {start} to {end}: {count} pixels ({share})").format(
+            start=f"{start:.2f}",
+            end=f"{end:.2f}",
+            count=number(int(count)),
+            share=percent(count / total, 2),
+        )
+        bar = (
+            f'<div style="top: {y(count):.1f}px; bottom: 0; background: {SHARE}"></div>'
+            if count > 0
+            else ""
+        )
+        columns.append(f'<span class="col" title="{html.escape(tip, quote=True)}">{bar}</span>')
+    span = edges[-1] - edges[0]
+    axis = "".join(
+        f'<span style="left: {(tick - edges[0]) / span * 100:.1f}%">{tick:g}</span>'
+        for tick in (0.0, 0.25, 0.5, 0.75, 1.0)
+    )
+    return (
+        f'{HISTOGRAM_STYLE}<figure class="histogram"><strong>{html.escape(y_title)}</strong>'
+        f'<div class="plot" style="height: {PLOT_PX}px">{grid}{"".join(columns)}</div>'
+        f'<div class="axis">{axis}</div><small>{html.escape(x_title)}</small></figure>'
     )

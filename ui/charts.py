@@ -11,7 +11,7 @@ import numpy as np
 import pandas  # noqa: F401 - whole before a figure is built: see tests/test_structure.py
 import plotly.graph_objects as go
 
-from ui.i18n import N_, _, number
+from ui.i18n import N_, _
 from ui.i18n import percent as percent_text
 
 NOTEBOOK_TEST_ACC = 0.9241
@@ -213,93 +213,6 @@ def runs_overlay_figure(runs: Sequence, metric: str = "test_acc") -> go.Figure:
         else _("{metric} of every run").format(metric=metric.replace("_", " "))
     )
     return _layout(fig, title, height=340)
-
-
-def class_distribution_figure(
-    train_counts: np.ndarray,
-    test_counts: np.ndarray,
-    class_names: Sequence[str],
-    *,
-    height: int = 320,
-) -> go.Figure:
-    """Share of each class in the train and test splits, side by side (hover: count, share)."""
-    names = [str(c) for c in class_names]
-    fig = go.Figure()
-    for split, counts, colour in (
-        ("train", np.asarray(train_counts), "#4C78A8"),
-        ("test", np.asarray(test_counts), "#F58518"),
-    ):
-        total = max(int(counts.sum()), 1)
-        fig.add_trace(
-            go.Bar(
-                x=names,
-                y=counts / total,
-                name=_("{split} ({count} images)").format(
-                    split=_(SPLIT_NAMES[split]), count=number(total)
-                ),
-                marker_color=colour,
-                customdata=counts,
-                hovertemplate=_(
-                    "{split}: class %{{x}}<br>%{{customdata:,}} images (%{{y:.2%}})<extra></extra>"
-                ).format(split=_(SPLIT_NAMES[split])),
-            )
-        )
-    fig.update_layout(
-        barmode="group",
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        yaxis=dict(title=_("share of split"), tickformat=".0%"),
-        xaxis=dict(title=_("class"), type="category"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-    )
-    return fig
-
-
-def pixel_histogram_figure(
-    counts: np.ndarray, edges: np.ndarray | None = None, *, log_y: bool = True, height: int = 320
-) -> go.Figure:
-    """Histogram of pixel intensities: counts (B,) per bin, edges (B + 1,) on the [0, 1] scale
-    (as core.analysis.pixel_histogram returns them); without edges, bin v is grey level v."""
-    counts = np.asarray(counts)
-    share = counts / max(float(counts.sum()), 1.0)
-    if edges is None:
-        x, width = np.arange(len(counts)), None
-        customdata, where = share, _("value %{x}")
-        x_title = _("pixel value (0 = background, 255 = full ink)")
-    else:
-        edges = np.asarray(edges, dtype=np.float64)
-        if edges.shape != (len(counts) + 1,):
-            raise ValueError(f"need {len(counts) + 1} edges for {len(counts)} bins")
-        x, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
-        customdata = np.stack([share, edges[:-1], edges[1:]], axis=-1)
-        where = _("intensity %{customdata[1]:.2f} to %{customdata[2]:.2f}")
-        x_title = _("pixel intensity (0 = background, 1 = full ink)")
-    share_ref = "%{customdata:.2%}" if edges is None else "%{customdata[0]:.2%}"
-    fig = go.Figure(
-        go.Bar(
-            x=x,
-            y=counts,
-            width=width,
-            customdata=customdata,
-            marker_color="#4C78A8",
-            marker_line_width=0,
-            hovertemplate=_("{where}<br>%{{y:,}} pixels ({share})<extra></extra>").format(
-                where=where, share=share_ref
-            ),
-        )
-    )
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        bargap=0.05,
-        xaxis=dict(title=x_title),
-        yaxis=dict(
-            title=_("pixels (log scale)") if log_y else _("pixels"),
-            type="log" if log_y else "linear",
-            dtick=1 if log_y else None,
-        ),
-    )
-    return fig
 
 
 def pca_figure(

@@ -94,17 +94,6 @@ def expect_chart_rendered(chart_locator: Locator) -> None:
     expect(chart_locator.locator(".main-svg").first).to_be_visible(timeout=CHART_TIMEOUT)
 
 
-def expect_charts_rendered(scope: Page | Locator, at_least: int = 1) -> int:
-    """Every Plotly chart in `scope` has drawn its SVG; returns how many there are."""
-    charts = scope.get_by_test_id("stPlotlyChart")
-    expect(charts.first).to_be_attached(timeout=CHART_TIMEOUT)
-    count = charts.count()
-    assert count >= at_least, f"{count} Plotly charts, expected at least {at_least}"
-    for i in range(count):
-        expect(charts.nth(i).locator(".main-svg").first).to_be_attached(timeout=CHART_TIMEOUT)
-    return count
-
-
 def metric(page: Page, label: str) -> Locator:
     return page.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").filter(has_text=label)
