@@ -5,11 +5,10 @@ import numpy as np
 import streamlit as st
 
 from ui import calibration_parts as parts
-from ui.charts import NO_TOOLBAR
 from ui.class_names import display_class_names
 from ui.i18n import _, number, percent
 from ui.images import image_grid_html
-from ui.loaders import shared_figure
+from ui.loaders import shared_html
 from ui.nav import CONFIDENCE
 from ui.page import dataset_or_stop, model_or_stop, start_page
 from ui.state import display_model_name, fingerprint
@@ -51,15 +50,11 @@ cols[2].metric(
         "weights: 0 for a perfectly calibrated model."
     ),
 )
-st.plotly_chart(
-    shared_figure(
+st.container(key="reliability").html(
+    shared_html(
         ("reliability", model_key),
-        lambda: parts.reliability_figure(
-            calibration.bins, _("Reliability diagram, all test images")
-        ),
-    ),
-    key="reliability",
-    config=NO_TOOLBAR,
+        lambda: parts.reliability_html(calibration.bins, _("Reliability diagram, all test images")),
+    )
 )
 
 st.subheader(_("The most confident mistakes"))
@@ -97,31 +92,27 @@ if calibration.temperature < 1:
 else:
     st.caption(_("T > 1: on the whole this model is too sure of itself, so T softens it."))
 before, after = st.columns(2)
-before.plotly_chart(
-    shared_figure(
+before.container(key="reliability_before").html(
+    shared_html(
         ("reliability_before", model_key),
-        lambda: parts.reliability_figure(
+        lambda: parts.reliability_html(
             calibration.half_before,
             _("Before (T = 1), on the judged half: ECE {ece}").format(
                 ece=percent(calibration.ece_before)
             ),
-            height=360,
+            height=240,
         ),
-    ),
-    key="reliability_before",
-    config=NO_TOOLBAR,
+    )
 )
-after.plotly_chart(
-    shared_figure(
+after.container(key="reliability_after").html(
+    shared_html(
         ("reliability_after", model_key),
-        lambda: parts.reliability_figure(
+        lambda: parts.reliability_html(
             calibration.half_after,
             _("After (T = {t}), on the judged half: ECE {ece}").format(
                 t=f"{calibration.temperature:.2f}", ece=percent(calibration.ece_after)
             ),
-            height=360,
+            height=240,
         ),
-    ),
-    key="reliability_after",
-    config=NO_TOOLBAR,
+    )
 )

@@ -13,7 +13,6 @@ from ui.calibration_parts import (
     compute_calibration,
     mistakes,
     over_ninety_wrong,
-    reliability_figure,
 )
 from ui.state import fingerprint
 
@@ -61,11 +60,29 @@ def test_mistakes_are_wrong_and_sorted_by_confidence():
     assert wrong == np.count_nonzero(result.probs.argmax(1) != data.test_labels) and sure <= wrong
 
 
-def test_reliability_figure_draws_the_used_bins_and_the_diagonal():
+def test_the_reliability_diagram_draws_the_used_bins_the_diagonal_and_the_counts():
+    import base64
+    import re
+
+    from ui.calibration_parts import reliability_html
+
     model, data = _model_and_data()
     bins = compute_calibration(model, data).bins
-    fig = reliability_figure(bins, "t")
-    accuracy, diagonal, counts = fig.data
-    used = bins.counts > 0
-    assert np.allclose(accuracy.y, bins.accuracy[used]) and list(diagonal.y) == [0, 1]
-    assert list(counts.y) == list(bins.counts[used]) and sum(counts.y) == 301
+    page = reliability_html(bins, "t", height=200)
+    used = np.flatnonzero(bins.counts > 0)
+    bars = re.findall(
+        r'title="([^"]*)" style="left: ([\d.]+)%; width: [\d.]+%; height: ([\d.]+)px', page
+    )
+    assert len(bars) == 2 * len(used)  # an accuracy bar and a count bar per used bin
+    accuracy_bars, count_bars = bars[: len(used)], bars[len(used) :]
+    heights = np.array([float(h) for *_rest, h in accuracy_bars])
+    np.testing.assert_allclose(heights, bins.accuracy[used] * 200, atol=0.06)
+    lefts = np.array([float(left) for _tip, left, _h in accuracy_bars])
+    np.testing.assert_allclose(lefts, bins.edges[used] * 100, atol=0.006)
+    counts = [int(re.search(r"([\d,]+) images", tip)[1].replace(",", "")) for tip, *_ in count_bars]
+    assert counts == list(bins.counts[used]) and sum(counts) == 301
+    # Counts on a log axis: a bin with ten times the images stands a decade higher.
+    count_px = np.array([float(h) for *_rest, h in count_bars])
+    assert np.all(np.diff(count_px[np.argsort(bins.counts[used])]) >= -0.06)
+    diagonal = re.search(r'class="diagonal" alt="" src="data:image/svg\+xml;base64,([^"]+)"', page)
+    assert 'x1="0" y1="1" x2="1" y2="0"' in base64.b64decode(diagonal[1]).decode()

@@ -3,7 +3,9 @@ placeholders agree, and the language is chosen in the documented order."""
 
 from __future__ import annotations
 
+import re
 import string
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,24 @@ def marked_messages() -> set[str]:
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found
+
+
+# _("...") inside an f-string's braces: babel's extractor does not look there, so the text
+# would stay untranslated with no test noticing.
+MARKED_IN_F_STRING = re.compile(r"""\{[^{}]*\b(?:N_|_|ngettext)\(\s*["']""")
+
+
+def marked_inside_f_strings(path: Path) -> list[str]:
+    """'file:line' of every string literal marked for translation inside an f-string."""
+    with open(path, "rb") as source:
+        tokens = list(tokenize.tokenize(source.readline))
+    return [
+        f"{path.name}:{token.start[0]}"
+        for token in tokens
+        if token.type == tokenize.STRING
+        and re.match(r"(?i)[rb]*f", token.string)
+        and MARKED_IN_F_STRING.search(token.string)
+    ]
 
 
 def catalog(language: str) -> Catalog:
@@ -86,6 +106,17 @@ def test_the_checks_catch_a_missing_an_unused_and_a_mismatched_entry():
     assert untranslated(marked, translated) == ["Fuzzy one", "Learning rate"]
     assert unused(marked, translated) == ["Old text"]
     assert mismatched_placeholders(translated) == ["Run {number}"]
+
+
+def test_no_marked_string_hides_inside_an_f_string(tmp_path):
+    files = [REPO / "app.py", *sorted((REPO / "ui").rglob("*.py"))]
+    files += sorted((REPO / "pages").rglob("*.py"))
+    assert [hit for path in files for hit in marked_inside_f_strings(path)] == []
+    source = tmp_path / "page.py"
+    source.write_text(
+        'a = f"<b>{_(\'hidden\')}</b>"\nb = f"{_(name)}"\nc = _("seen")\nd = f"<i>{x}</i>"\n'
+    )
+    assert marked_inside_f_strings(source) == ["page.py:1"]
 
 
 def test_the_extractor_finds_marked_strings_of_each_kind(tmp_path):

@@ -157,6 +157,7 @@ HISTOGRAM_STYLE = f"""<style>{bar_chart_css("histogram")}
 .histogram .col div {{left: 4%; width: 92%;}}
 .histogram .axis {{position: relative; height: 1.3em; margin-left: 36px;}}
 .histogram .axis span {{position: absolute; transform: translateX(-50%);}}
+.histogram .axis span:last-child {{transform: translateX(-100%);}}
 </style>"""
 
 

@@ -1,5 +1,5 @@
 """The Confidence page's pieces: the current model's calibration on its test set (computed once per
-process and model), the reliability diagram, and the grid of its most confident mistakes.
+process and model), the reliability diagram (HTML), and the grid of its most confident mistakes.
 
 Temperature scaling needs images the model did not learn from. The app's models learned from all
 the training images, so the temperature is fitted on the test images with an even index and
@@ -9,13 +9,12 @@ Shapes: N test images, C classes, B bins.
 
 from __future__ import annotations
 
+import base64
+import html
 from dataclasses import dataclass
 
 import numpy as np
-import pandas  # noqa: F401 - whole before a figure is built: see tests/test_structure.py
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from core.calibration import (
     ReliabilityBins,
@@ -28,7 +27,8 @@ from core.calibration import (
 )
 from core.datasets import Dataset
 from core.model import SoftmaxRegression, softmax
-from ui.i18n import _, percent
+from ui.bars_html import SUPERSCRIPT, bar_chart_css
+from ui.i18n import _, number, percent
 
 MISTAKES_SHOWN = 20
 # Models whose calibration stays cached per process (a few sessions' current models).
@@ -90,58 +90,103 @@ def calibration_of(key: str, _model: SoftmaxRegression, _dataset: Dataset) -> Ca
     return result
 
 
-def reliability_figure(bins: ReliabilityBins, title: str, height: int = 420) -> go.Figure:
-    """Accuracy per confidence bin (bars, drawn over the bin) against the diagonal, and below
-    it the number of images in each bin (log scale: the top bin holds most of them)."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3])
-    width = np.diff(bins.edges)
-    centres = bins.edges[:-1] + width / 2
-    used = bins.counts > 0
-    hover = _("confidence %{customdata[0]:.3f}<br>accuracy %{y:.3f}<br>%{customdata[1]} images")
-    fig.add_bar(
-        x=centres[used],
-        y=bins.accuracy[used],
-        width=width[used] * 0.95,
-        customdata=np.column_stack([bins.confidence[used], bins.counts[used]]),
-        marker_color=ACCURACY_COLOR,
-        name=_("accuracy in the bin"),
-        hovertemplate=hover + "<extra></extra>",
-        row=1,
-        col=1,
+RELIABILITY_STYLE = f"""<style>{bar_chart_css("reliability")}
+.reliability {{max-width: none;}}
+.reliability .plot div {{position: absolute; bottom: 0; min-height: 1px;}}
+.reliability .plot .diagonal {{position: absolute; inset: 0; width: 100%; height: 100%;}}
+.reliability .plot + .plot {{margin-top: 18px;}}
+.reliability .panel {{position: absolute; left: 4px; top: -4px; font-size: 12px; color: #555;}}
+.reliability .axis {{position: relative; height: 1.3em; margin-left: 36px;}}
+.reliability .axis span {{position: absolute; transform: translateX(-50%);}}
+.reliability .axis span:last-child {{transform: translateX(-100%);}}
+.reliability .legend {{display: flex; flex-wrap: wrap; gap: 0 1.5em;}}
+.reliability .legend i {{display: inline-block; width: 14px; height: 10px; margin-right: 4px;}}
+</style>"""
+
+
+# The diagonal: an SVG picture (st.html keeps no inline SVG) stretched over the accuracy panel,
+# drawn over its bars.
+DIAGONAL_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1" preserveAspectRatio="none">'
+    f'<line x1="0" y1="1" x2="1" y2="0" stroke="{DIAGONAL_COLOR}" stroke-width="2" '
+    'stroke-dasharray="6 4" vector-effect="non-scaling-stroke"/></svg>'
+)
+DIAGONAL = (
+    '<img class="diagonal" alt="" src="data:image/svg+xml;base64,'
+    f'{base64.b64encode(DIAGONAL_SVG.encode()).decode()}">'
+)
+
+
+def reliability_html(bins: ReliabilityBins, title: str, height: int = 300) -> str:
+    """The reliability diagram as HTML (nothing for the browser to run): accuracy per
+    confidence bin as bars over the bin against the dashed diagonal, and below it the number
+    of images per bin on a log axis (the top bin holds most of them); each bin's confidence,
+    accuracy and count in its tooltip. `height`: the accuracy panel's, in px."""
+    used = np.flatnonzero(bins.counts > 0)
+    counts_px = height * 0.4
+
+    tips = [
+        _("confidence {confidence}, accuracy {accuracy}, {count} images").format(
+            confidence=f"{bins.confidence[b]:.3f}",
+            accuracy=f"{bins.accuracy[b]:.3f}",
+            count=number(int(bins.counts[b])),
+        )
+        for b in used
+    ]
+
+    def bars(values_px: np.ndarray, colour: str) -> str:
+        return "".join(
+            f'<div title="{html.escape(tips[i], quote=True)}" style="left: '
+            f"{bins.edges[b] * 100:.2f}%; width: {np.diff(bins.edges)[b] * 95:.2f}%; "
+            f'height: {values_px[i]:.1f}px; background: {colour}"></div>'
+            for i, b in enumerate(used)
+        )
+
+    accuracy_grid = "".join(
+        f'<p class="grid{" zero" if tick == 0 else ""}" style="top: {(1 - tick) * height:.1f}px">'
+        f"<span>{percent(tick, 0)}</span></p>"
+        for tick in (0.0, 0.25, 0.5, 0.75, 1.0)
     )
-    fig.add_scatter(
-        x=[0, 1],
-        y=[0, 1],
-        mode="lines",
-        line={"dash": "dash", "color": DIAGONAL_COLOR},
-        name=_("perfectly calibrated"),
-        hoverinfo="skip",
-        row=1,
-        col=1,
+    logs = np.log10(bins.counts[used].astype(np.float64)) if len(used) else np.zeros(0)
+    low = int(np.floor(logs.min())) if len(used) else 0
+    high = max(int(np.ceil(logs.max())) if len(used) else 1, low + 1)
+    counts_grid = "".join(
+        f'<p class="grid" style="top: {(high - power) / (high - low) * counts_px:.1f}px">'
+        f"<span>10{str(power).translate(SUPERSCRIPT)}</span></p>"
+        for power in range(low, high + 1)
     )
-    fig.add_bar(
-        x=centres[used],
-        y=bins.counts[used],
-        width=width[used] * 0.95,
-        marker_color=COUNT_COLOR,
-        name=_("images in the bin"),
-        hovertemplate=_("%{y} images") + "<extra></extra>",
-        row=2,
-        col=1,
+    axis = "".join(
+        f'<span style="left: {tick * 100:.0f}%">{percent(tick, 0)}</span>'
+        for tick in (0.0, 0.25, 0.5, 0.75, 1.0)
     )
-    fig.update_yaxes(title=_("accuracy"), range=[0, 1], tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(title=_("images"), type="log", row=2, col=1)
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", row=1, col=1)
-    fig.update_xaxes(title=_("confidence (the largest probability)"), range=[0, 1], row=2, col=1)
-    fig.update_xaxes(tickformat=".0%", row=2, col=1)
-    fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-        bargap=0,
+    words = {  # babel finds no _() inside an f-string
+        "accuracy": _("accuracy"),
+        "bin_accuracy": _("accuracy in the bin"),
+        "diagonal": _("perfectly calibrated"),
+        "bin_images": _("images in the bin"),
+        "images": _("images"),
+        "x_title": _("confidence (the largest probability)"),
+    }
+    legend = (
+        f'<span><i style="background: {ACCURACY_COLOR}"></i>{words["bin_accuracy"]}</span>'
+        f'<span><i style="border-top: 2px dashed {DIAGONAL_COLOR}; height: 0"></i>'
+        f"{words['diagonal']}</span>"
+        f'<span><i style="background: {COUNT_COLOR}"></i>{words["bin_images"]}</span>'
     )
-    return fig
+    accuracy_px = np.nan_to_num(bins.accuracy[used]) * height
+    counts_bar_px = (logs - low) / (high - low) * counts_px
+    return (
+        f'{RELIABILITY_STYLE}<figure class="reliability"><strong>{html.escape(title)}</strong>'
+        f'<div class="legend">{legend}</div>'
+        f'<div class="plot" style="height: {height}px">'
+        f'<span class="panel">{words["accuracy"]}</span>'
+        f"{accuracy_grid}{bars(accuracy_px, ACCURACY_COLOR)}{DIAGONAL}</div>"
+        f'<div class="plot" style="height: {counts_px:.0f}px">'
+        f'<span class="panel">{words["images"]}</span>{counts_grid}'
+        f"{bars(counts_bar_px, COUNT_COLOR)}</div>"
+        f'<div class="axis">{axis}</div><small>{words["x_title"]}</small>'
+        "</figure>"
+    )
 
 
 def mistakes(calibration: Calibration, labels: np.ndarray, k: int = MISTAKES_SHOWN):
