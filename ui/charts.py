@@ -1,6 +1,6 @@
-"""Bar, line and scatter charts of numbers: training curves, per-class bars, dataset statistics;
-heatmaps (images, templates, the confusion matrix) are in ui/figures.py. Pure functions ->
-go.Figure."""
+"""Plotly line and scatter charts: training curves, the run comparisons, the interactive PCA;
+heatmaps (images, templates, the confusion matrix) are in ui/figures.py, charts with nothing for
+the browser to run in ui/bars_html.py. Pure functions -> go.Figure."""
 
 from __future__ import annotations
 
