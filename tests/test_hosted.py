@@ -36,7 +36,6 @@ from tests.apptest_helpers import (
     progress_text,
     rerun_until,
     session_run,
-    sidebar_uploader,
     tiny_dataset,
     train_page,
     train_threads,
@@ -133,7 +132,7 @@ def test_a_session_that_uploads_many_models_stays_bounded(app):
         rng.standard_normal((784, 10)).astype(np.float32), np.zeros(10)
     ).to_bytes()
     for i in range(state.MAX_MODELS_KEPT + 8):
-        sidebar_uploader(app).upload(f"m{i}.npz", blob).run()
+        app.sidebar.file_uploader[0].upload(f"m{i}.npz", blob).run()
         assert not app.exception and not sidebar_errors(app)
     models = app.session_state[state.MODELS]
     assert len(models) == 1 + state.MAX_MODELS_KEPT
@@ -452,20 +451,20 @@ def test_hostile_upload_is_refused_and_keeps_model_and_history(app, case):
     current = app.session_state[state.CURRENT_MODEL]
     models = dict(app.session_state[state.MODELS])
     # ... uploads something hostile.
-    sidebar_uploader(app).upload(f"{case}.npz", HOSTILE_UPLOADS[case]()).run()
+    app.sidebar.file_uploader[0].upload(f"{case}.npz", HOSTILE_UPLOADS[case]()).run()
     assert not app.exception
     assert f"{case}.npz" in sidebar_errors(app)
     assert app.session_state[state.CURRENT_MODEL] == current
     assert dict(app.session_state[state.MODELS]) == models
     assert len(app.session_state[state.RUNS]) == 1
     # The next interaction works: a good upload is taken and the error goes away.
-    sidebar_uploader(app).upload("good.npz", _good_model_bytes()).run()
+    app.sidebar.file_uploader[0].upload("good.npz", _good_model_bytes()).run()
     assert not app.exception and not sidebar_errors(app)
     assert app.session_state[state.CURRENT_MODEL] == "Uploaded: good.npz"
 
 
 def test_empty_upload_is_refused(app):
-    sidebar_uploader(app).upload("empty.npz", b"").run()
+    app.sidebar.file_uploader[0].upload("empty.npz", b"").run()
     assert not app.exception
     assert "empty.npz" in sidebar_errors(app) and "empty" in sidebar_errors(app)
     assert app.session_state[state.CURRENT_MODEL] == state.DEFAULT_MODEL_NAME
@@ -475,7 +474,7 @@ def test_pickled_upload_is_never_unpickled(app, tmp_path):
     target = tmp_path / "pwned.txt"
     payload = io.BytesIO()
     np.savez(payload, W=np.array([_WritesAFile(target)], dtype=object), b=np.zeros(10))
-    sidebar_uploader(app).upload("evil.npz", payload.getvalue()).run()
+    app.sidebar.file_uploader[0].upload("evil.npz", payload.getvalue()).run()
     assert not app.exception
     assert "pickle" in sidebar_errors(app)
     assert not target.exists(), "the pickle was unpickled"
