@@ -96,6 +96,39 @@ def _bars_html(values, class_names: Sequence[str], title: str, tip: str, shares:
     )
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def x_axis_css(name: str) -> str:
+    """CSS of an x axis under a plot: labels centred on their ticks, the last right-aligned."""
+    return f"""
+.{name} .axis {{position: relative; height: 1.3em; margin-left: 36px;}}
+.{name} .axis span {{position: absolute; transform: translateX(-50%);}}
+.{name} .axis span:last-child {{transform: translateX(-100%);}}"""
+
+
+def x_axis_html(ticks: Sequence[float], labels: Sequence[str], start: float, end: float) -> str:
+    """The labels of an x axis from `start` to `end`, each under its tick."""
+    return "".join(
+        f'<span style="left: {(tick - start) / (end - start) * 100:.1f}%">{label}</span>'
+        for tick, label in zip(ticks, labels, strict=True)
+    )
+
+
+def log_axis(counts: np.ndarray, px: float) -> tuple[np.ndarray, str]:
+    """Positive `counts` on a log axis `px` tall spanning whole powers of ten: each count's
+    height in px above the axis's bottom, and the axis's grid lines labelled 10ⁿ."""
+    logs = np.log10(np.asarray(counts, dtype=np.float64))
+    low = int(np.floor(logs.min())) if len(logs) else 0
+    high = max(int(np.ceil(logs.max())) if len(logs) else 1, low + 1)
+    grid = "".join(
+        f'<p class="grid" style="top: {(high - power) / (high - low) * px:.1f}px">'
+        f"<span>10{str(power).translate(SUPERSCRIPT)}</span></p>"
+        for power in range(low, high + 1)
+    )
+    return (logs - low) / (high - low) * px, grid
+
+
 SPLIT_COLOURS = {"train": "#4C78A8", "test": "#F58518"}
 SPLIT_STYLE = f"""<style>{bar_chart_css("split-bars")}
 .split-bars .col div {{width: 30%;}}
@@ -152,12 +185,8 @@ def split_shares_html(
     )
 
 
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 HISTOGRAM_STYLE = f"""<style>{bar_chart_css("histogram")}
-.histogram .col div {{left: 4%; width: 92%;}}
-.histogram .axis {{position: relative; height: 1.3em; margin-left: 36px;}}
-.histogram .axis span {{position: absolute; transform: translateX(-50%);}}
-.histogram .axis span:last-child {{transform: translateX(-100%);}}
+.histogram .col div {{left: 4%; width: 92%;}}{x_axis_css("histogram")}
 </style>"""
 
 
@@ -168,22 +197,13 @@ def histogram_html(counts: np.ndarray, edges: np.ndarray, x_title: str, y_title:
     edges = np.asarray(edges, dtype=np.float64)
     if edges.shape != (len(counts) + 1,):
         raise ValueError(f"need {len(counts) + 1} edges for {len(counts)} bins")
-    filled = counts[counts > 0]
-    low = int(np.floor(np.log10(filled.min()))) if len(filled) else 0
-    high = max(int(np.ceil(np.log10(filled.max()))) if len(filled) else 1, low + 1)
-
-    def y(count: float) -> float:
-        """Pixels from the plot's top."""
-        return (high - np.log10(count)) / (high - low) * PLOT_PX
-
-    grid = "".join(
-        f'<p class="grid" style="top: {y(10.0**power):.1f}px">'
-        f"<span>10{str(power).translate(SUPERSCRIPT)}</span></p>"
-        for power in range(low, high + 1)
-    )
+    filled = counts > 0
+    heights, grid = log_axis(counts[filled], PLOT_PX)
+    bar_px = np.zeros(len(counts))
+    bar_px[filled] = heights
     total = max(int(counts.sum()), 1)
     columns = []
-    for count, start, end in zip(counts, edges[:-1], edges[1:], strict=True):
+    for count, start, end, height in zip(counts, edges[:-1], edges[1:], bar_px, strict=True):
         tip = _("intensity {start} to {end}: {count} pixels ({share})").format(
             start=f"{start:.2f}",
             end=f"{end:.2f}",
@@ -191,16 +211,13 @@ def histogram_html(counts: np.ndarray, edges: np.ndarray, x_title: str, y_title:
             share=percent(count / total, 2),
         )
         bar = (
-            f'<div style="top: {y(count):.1f}px; bottom: 0; background: {SHARE}"></div>'
+            f'<div style="top: {PLOT_PX - height:.1f}px; bottom: 0; background: {SHARE}"></div>'
             if count > 0
             else ""
         )
         columns.append(f'<span class="col" title="{html.escape(tip, quote=True)}">{bar}</span>')
-    span = edges[-1] - edges[0]
-    axis = "".join(
-        f'<span style="left: {(tick - edges[0]) / span * 100:.1f}%">{tick:g}</span>'
-        for tick in (0.0, 0.25, 0.5, 0.75, 1.0)
-    )
+    ticks = (0.0, 0.25, 0.5, 0.75, 1.0)
+    axis = x_axis_html(ticks, [f"{tick:g}" for tick in ticks], edges[0], edges[-1])
     return (
         f'{HISTOGRAM_STYLE}<figure class="histogram"><strong>{html.escape(y_title)}</strong>'
         f'<div class="plot" style="height: {PLOT_PX}px">{grid}{"".join(columns)}</div>'

@@ -27,7 +27,7 @@ from core.calibration import (
 )
 from core.datasets import Dataset
 from core.model import SoftmaxRegression, softmax
-from ui.bars_html import SUPERSCRIPT, bar_chart_css
+from ui.bars_html import bar_chart_css, log_axis, x_axis_css, x_axis_html
 from ui.i18n import _, number, percent
 
 MISTAKES_SHOWN = 20
@@ -96,9 +96,7 @@ RELIABILITY_STYLE = f"""<style>{bar_chart_css("reliability")}
 .reliability .plot .diagonal {{position: absolute; inset: 0; width: 100%; height: 100%;}}
 .reliability .plot + .plot {{margin-top: 18px;}}
 .reliability .panel {{position: absolute; left: 4px; top: -4px; font-size: 12px; color: #555;}}
-.reliability .axis {{position: relative; height: 1.3em; margin-left: 36px;}}
-.reliability .axis span {{position: absolute; transform: translateX(-50%);}}
-.reliability .axis span:last-child {{transform: translateX(-100%);}}
+{x_axis_css("reliability")}
 .reliability .legend {{display: flex; flex-wrap: wrap; gap: 0 1.5em;}}
 .reliability .legend i {{display: inline-block; width: 14px; height: 10px; margin-right: 4px;}}
 </style>"""
@@ -134,10 +132,12 @@ def reliability_html(bins: ReliabilityBins, title: str, height: int = 300) -> st
         for b in used
     ]
 
+    widths = np.diff(bins.edges)
+
     def bars(values_px: np.ndarray, colour: str) -> str:
         return "".join(
             f'<div title="{html.escape(tips[i], quote=True)}" style="left: '
-            f"{bins.edges[b] * 100:.2f}%; width: {np.diff(bins.edges)[b] * 95:.2f}%; "
+            f"{bins.edges[b] * 100:.2f}%; width: {widths[b] * 95:.2f}%; "
             f'height: {values_px[i]:.1f}px; background: {colour}"></div>'
             for i, b in enumerate(used)
         )
@@ -147,18 +147,9 @@ def reliability_html(bins: ReliabilityBins, title: str, height: int = 300) -> st
         f"<span>{percent(tick, 0)}</span></p>"
         for tick in (0.0, 0.25, 0.5, 0.75, 1.0)
     )
-    logs = np.log10(bins.counts[used].astype(np.float64)) if len(used) else np.zeros(0)
-    low = int(np.floor(logs.min())) if len(used) else 0
-    high = max(int(np.ceil(logs.max())) if len(used) else 1, low + 1)
-    counts_grid = "".join(
-        f'<p class="grid" style="top: {(high - power) / (high - low) * counts_px:.1f}px">'
-        f"<span>10{str(power).translate(SUPERSCRIPT)}</span></p>"
-        for power in range(low, high + 1)
-    )
-    axis = "".join(
-        f'<span style="left: {tick * 100:.0f}%">{percent(tick, 0)}</span>'
-        for tick in (0.0, 0.25, 0.5, 0.75, 1.0)
-    )
+    counts_bar_px, counts_grid = log_axis(bins.counts[used], counts_px)
+    ticks = (0.0, 0.25, 0.5, 0.75, 1.0)
+    axis = x_axis_html(ticks, [percent(tick, 0) for tick in ticks], 0.0, 1.0)
     words = {  # babel finds no _() inside an f-string
         "accuracy": _("accuracy"),
         "bin_accuracy": _("accuracy in the bin"),
@@ -174,7 +165,6 @@ def reliability_html(bins: ReliabilityBins, title: str, height: int = 300) -> st
         f'<span><i style="background: {COUNT_COLOR}"></i>{words["bin_images"]}</span>'
     )
     accuracy_px = np.nan_to_num(bins.accuracy[used]) * height
-    counts_bar_px = (logs - low) / (high - low) * counts_px
     return (
         f'{RELIABILITY_STYLE}<figure class="reliability"><strong>{html.escape(title)}</strong>'
         f'<div class="legend">{legend}</div>'
