@@ -9,13 +9,14 @@ import pytest
 from core.calibration import (
     expected_calibration_error,
     fit_temperature,
+    golden_section_minimum,
     logits_uint8,
     most_confident_mistakes,
     reliability_bins,
     split_held_out,
     temperature_probs,
 )
-from core.model import softmax
+from core.model import cross_entropy, softmax
 
 
 def _random_probs(rng, n, c=10, sharpness=3.0):
@@ -67,6 +68,31 @@ def test_temperature_scaling_recovers_a_known_temperature():
     assert after < 0.02 < before
     scaled = temperature_probs(overconfident, temperature)
     np.testing.assert_array_equal(scaled.argmax(axis=1), overconfident.argmax(axis=1))
+
+
+@pytest.mark.parametrize(
+    ("f", "low", "high", "expected"),
+    [
+        (lambda x: (x - 0.3) ** 2, -2.0, 5.0, 0.3),
+        (lambda x: abs(x + 1.7), -3.0, 3.0, -1.7),  # a kink, no derivative
+        (lambda x: np.exp(x) - 2 * x, -1.0, 4.0, np.log(2.0)),
+        (lambda x: x, -1.0, 1.0, -1.0),  # the minimum at an end of the interval
+        (lambda x: -x, -1.0, 1.0, 1.0),
+    ],
+)
+def test_golden_section_finds_the_minimum_of_a_function_with_one(f, low, high, expected):
+    assert golden_section_minimum(f, low, high, tol=1e-7) == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_fitted_temperature_is_the_best_on_a_fine_grid():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(0, 4.0, (3000, 10))
+    labels = np.argmax(logits + rng.gumbel(0, 2.0, logits.shape), axis=1)  # softmax(logits / 2)
+    temperature = fit_temperature(logits, labels)
+    assert 1.5 < temperature < 2.5
+    grid = np.exp(np.linspace(np.log(temperature) - 0.01, np.log(temperature) + 0.01, 201))
+    losses = [cross_entropy(logits / t, labels) for t in grid]
+    assert cross_entropy(logits / temperature, labels) <= min(losses) + 1e-12
 
 
 def test_logits_of_uint8_images_and_the_held_out_split():
