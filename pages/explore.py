@@ -8,12 +8,12 @@ from ui.bars_html import histogram_html, split_shares_html
 from ui.class_names import display_class_names
 from ui.dataset_stats import browse_grid_html, dataset_stats, source_text
 from ui.explore_pca import pca_section
-from ui.figures import VIRIDIS, picture_html
 from ui.i18n import N_, _, number, percent
 from ui.images import image_grid_html
 from ui.loaders import shared_html
 from ui.nav import EXPLORE
 from ui.page import dataset_or_stop, start_page
+from ui.pictures import VIRIDIS, picture_html
 
 view = start_page(EXPLORE)
 

@@ -9,11 +9,11 @@ from ui import links
 from ui import weights_parts as parts
 from ui.class_names import display_class_names
 from ui.dataset_stats import dataset_stats
-from ui.figures import picture_html, templates_grid_html
 from ui.i18n import _, percent
 from ui.loaders import load_shared_dataset
 from ui.nav import TRAIN, WEIGHTS
 from ui.page import model_or_stop, start_page
+from ui.pictures import picture_html, templates_grid_html
 from ui.state import MAX_MODELS_WITH_SNAPSHOTS, display_model_name
 
 start_page(WEIGHTS)

@@ -8,13 +8,13 @@ import plotly.io
 
 from ui.charts import (
     NOTEBOOK_TEST_ACC,
-    ReferenceLine,
     epoch_metric_figure,
     runs_overlay_figure,
     step_loss_figure,
     step_loss_traces,
     with_new_data,
 )
+from ui.optimum import ReferenceLine
 from ui.state import RunRecord
 
 HISTORY = [

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from ui import charts, figures
+from ui import charts, figures, pictures
 
 DIGITS = tuple(str(k) for k in range(10))
 
@@ -46,12 +46,12 @@ def test_tile_layout_places_every_tile_below_its_title_band_without_overlap():
 
 
 def test_as_images_accepts_flat_square_and_single():
-    assert figures.as_images(np.zeros((3, 784))).shape == (3, 28, 28)
-    assert figures.as_images(np.zeros((3, 28, 28))).shape == (3, 28, 28)
-    assert figures.as_images(np.zeros(784)).shape == (1, 28, 28)
-    assert figures.as_images(np.zeros((28, 28))).shape == (1, 28, 28)
+    assert pictures.as_images(np.zeros((3, 784))).shape == (3, 28, 28)
+    assert pictures.as_images(np.zeros((3, 28, 28))).shape == (3, 28, 28)
+    assert pictures.as_images(np.zeros(784)).shape == (1, 28, 28)
+    assert pictures.as_images(np.zeros((28, 28))).shape == (1, 28, 28)
     with pytest.raises(ValueError, match="784"):
-        figures.as_images(np.zeros((3, 100)))
+        pictures.as_images(np.zeros((3, 100)))
 
 
 # -- templates ------------------------------------------------------------------------------------
@@ -113,16 +113,16 @@ def test_a_picture_is_its_image_on_its_scale_with_title_and_key():
         return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGB"))
 
     img = np.linspace(-2, 1, 784)
-    page = figures.picture_html(img, "t <b>", diverging=True)
-    np.testing.assert_array_equal(rgb_of(page), figures.diverging_rgb(img.reshape(28, 28), 2.0))
+    page = pictures.picture_html(img, "t <b>", diverging=True)
+    np.testing.assert_array_equal(rgb_of(page), pictures.diverging_rgb(img.reshape(28, 28), 2.0))
     assert re.findall(r"<figcaption>(.*?)</", page) == ["t &lt;b&gt;"]
     assert re.findall(r"<span>(.*?)</span>", page) == ["−2", "+2"]
-    plain = figures.picture_html(np.abs(img).reshape(28, 28), zmax=4.0)
+    plain = pictures.picture_html(np.abs(img).reshape(28, 28), zmax=4.0)
     assert "<figcaption>" not in plain
     grey = rgb_of(plain)[..., 0]
     np.testing.assert_array_equal(grey, np.round(np.abs(img).reshape(28, 28) / 4 * 255))
     assert re.findall(r"<span>(.*?)</span>", plain) == ["0", "4"]
-    viridis = rgb_of(figures.picture_html(np.zeros(784), scale=figures.VIRIDIS))
+    viridis = rgb_of(pictures.picture_html(np.zeros(784), scale=pictures.VIRIDIS))
     assert tuple(viridis[0, 0]) == (0x44, 0x01, 0x54)  # all zero: the scale's first colour
 
 
@@ -248,7 +248,7 @@ def test_the_histogram_is_log_scaled_with_no_bar_for_an_empty_bin():
 
 
 def test_diverging_colours_are_white_at_zero_and_saturate_beyond_the_limit():
-    rgb = figures.diverging_rgb(np.array([-5.0, -1.0, 0.0, 1.0, 5.0]), limit=1.0)
+    rgb = pictures.diverging_rgb(np.array([-5.0, -1.0, 0.0, 1.0, 5.0]), limit=1.0)
     assert rgb.dtype == np.uint8 and rgb.shape == (5, 3)
     assert tuple(rgb[2]) == (255, 255, 255)
     assert tuple(rgb[1]) == tuple(rgb[0]) == (5, 48, 97)  # darkest blue, clipped
@@ -264,21 +264,21 @@ def test_the_templates_grid_has_one_captioned_picture_per_class_and_a_colour_key
     from PIL import Image
 
     W = _rng().normal(size=(784, 10)).astype(np.float32)
-    page = figures.templates_grid_html(W, DIGITS, zmax=2.5)
+    page = pictures.templates_grid_html(W, DIGITS, zmax=2.5)
     uris = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(uris) == 10
     assert re.findall(r"<figcaption>(.*?)</", page) == list(DIGITS)
     third = np.asarray(Image.open(io.BytesIO(base64.b64decode(uris[3]))).convert("RGB"))
-    np.testing.assert_array_equal(third, figures.diverging_rgb(W[:, 3].reshape(28, 28), 2.5))
+    np.testing.assert_array_equal(third, pictures.diverging_rgb(W[:, 3].reshape(28, 28), 2.5))
     assert "−2.5" in page and "+2.5" in page and "--tile: 60px" in page
     with pytest.raises(ValueError):
-        figures.templates_grid_html(W[:, :9], DIGITS)
+        pictures.templates_grid_html(W[:, :9], DIGITS)
 
 
 def test_the_pca_classes_have_ten_distinct_colours_and_a_readable_hover():
-    assert len(set(charts.CLASS_COLOURS)) == 10
+    assert len(set(pictures.CLASS_COLOURS)) == 10
     proj = _rng().normal(size=(100, 2))
     fig = charts.pca_figure(proj, np.arange(100) % 10, DIGITS)
-    for trace, colour in zip(fig.data, charts.CLASS_COLOURS, strict=True):
+    for trace, colour in zip(fig.data, pictures.CLASS_COLOURS, strict=True):
         assert trace.marker.color == colour
         assert trace.hoverlabel.bgcolor == "white" and trace.hoverlabel.bordercolor == colour

@@ -50,7 +50,7 @@ def image_caption(at: AppTest) -> str:
 
 
 def picture_titles(at: AppTest) -> list[str]:
-    """The titles of the page's single pictures (ui.figures.picture_html)."""
+    """The titles of the page's single pictures (ui.pictures.picture_html)."""
     import html
     import re
 

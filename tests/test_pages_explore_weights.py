@@ -54,7 +54,7 @@ def _array(value) -> np.ndarray:
 
 
 def _pictures(at: AppTest) -> dict[str, tuple[np.ndarray, str]]:
-    """title -> (RGB array, colour key text) of every single picture (ui.figures.picture_html)."""
+    """title -> (RGB array, colour key text) of every single picture (ui.pictures.picture_html)."""
     from PIL import Image
 
     out = {}
@@ -101,7 +101,7 @@ def test_explore_renders_all_charts(explore):
 def test_explore_pca_is_a_picture_and_one_toggle_makes_it_the_interactive_chart():
     from PIL import Image
 
-    from ui.charts import CLASS_COLOURS
+    from ui.pictures import CLASS_COLOURS
 
     at = _app()
     at.run()
@@ -125,7 +125,7 @@ def test_explore_pca_is_a_picture_and_one_toggle_makes_it_the_interactive_chart(
 def test_explore_variance_is_a_picture_on_its_own_scale(explore):
     from core.analysis import pixel_variance
     from core.datasets import load_dataset
-    from ui.figures import VIRIDIS, scale_rgb
+    from ui.pictures import VIRIDIS, scale_rgb
 
     variance = pixel_variance(load_dataset("mnist").train_images).reshape(28, 28)
     rgb, key_text = _pictures(explore)[""]
@@ -182,7 +182,7 @@ def _template_grid(at: AppTest, index: int) -> tuple[list[np.ndarray], list[str]
 
 
 def test_weights_page_shows_ten_templates_on_one_symmetric_scale(weights):
-    from ui.figures import diverging_rgb
+    from ui.pictures import diverging_rgb
 
     assert not weights.exception
     charts = _charts(weights)
@@ -212,7 +212,7 @@ def test_weights_pair_difference(weights):
     weights.selectbox(key="weights_pair_a").set_value(3)
     weights.selectbox(key="weights_pair_b").set_value(5).run()
     assert not weights.exception
-    from ui.figures import diverging_rgb
+    from ui.pictures import diverging_rgb
 
     W = SoftmaxRegression.load(DEFAULT_MODEL).W
     diff = (W[:, 3] - W[:, 5]).reshape(28, 28)
@@ -226,7 +226,7 @@ def test_weights_pair_difference(weights):
 
 
 def test_weights_snapshot_slider_for_a_trained_model():
-    from ui.figures import diverging_rgb
+    from ui.pictures import diverging_rgb
 
     entry = trained_entry_with_snapshots()
     snapshots = entry.snapshots

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ui.figures import DIVERGING
 from ui.i18n import _, number, percent
+from ui.pictures import DIVERGING
 
 PLOT_PX = 150  # the plot area's height
 # The templates' red and blue (their colour scale at +-80% of its range).

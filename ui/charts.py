@@ -5,7 +5,7 @@ the browser to run in ui/bars_html.py. Pure functions -> go.Figure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas  # noqa: F401 - whole before a figure is built: see tests/test_structure.py
@@ -13,27 +13,16 @@ import plotly.graph_objects as go
 
 from ui.i18n import N_, _
 from ui.i18n import percent as percent_text
+from ui.pictures import CLASS_COLOURS
+
+if TYPE_CHECKING:
+    from ui.optimum import ReferenceLine
 
 NOTEBOOK_TEST_ACC = 0.9241
 TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#d62728"
 # Distinct hues per run (Streamlit's theme would draw them in shades of one colour).
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
-# One colour per class: Tableau's ten (matplotlib's tab10), ten clearly different hues.
-# Plotly's default cycle gave 4, 7 and 9 (the digits whose clouds overlap most) three pale
-# hues alike (orange, light green, yellow); here they are purple, grey and cyan.
-CLASS_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-)
 # A hover label that reads on every class colour: dark text on white, edged in the colour.
 PCA_HOVER = {"bgcolor": "white", "font": {"color": "#1a1a1a", "size": 14}}
 # st.plotly_chart config for charts where zooming has nothing to show (images, live charts that
@@ -48,13 +37,6 @@ OVERLAY_TITLES = {
     "test_loss": N_("test loss of every run"),
     "train_loss": N_("train loss of every run"),
 }
-
-
-class ReferenceLine(NamedTuple):
-    """A dashed horizontal line on a chart, e.g. the best softmax regression's loss, labelled."""
-
-    value: float
-    label: str
 
 
 REFERENCE_STYLE = {"color": "#2ca02c", "dash": "dash", "width": 2}

@@ -14,10 +14,10 @@ from PIL import Image
 
 from ui import links
 from ui.bars_html import bar_chart_css, nice_step
-from ui.figures import DIVERGING
 from ui.i18n import N_, _, current_language, number, percent
 from ui.images import GRID_STYLE, image_grid_html, png_data_uri
 from ui.page import with_article
+from ui.pictures import DIVERGING
 
 CANVAS_PX = 280
 SOURCE_DRAW, SOURCE_TEST = N_("Draw it myself"), N_("A test image by index")

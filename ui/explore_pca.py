@@ -6,10 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.datasets import Dataset
-from ui.charts import CLASS_COLOURS, pca_figure
 from ui.dataset_stats import pca_projection
 from ui.i18n import _, number, percent
 from ui.loaders import shared_figure
+from ui.pictures import CLASS_COLOURS
 from ui.scatter_picture import scatter_picture_html, scatter_uri
 
 PICTURE_SIZE = (760, 460)  # px, as shown
@@ -44,6 +44,9 @@ def pca_section(dataset: Dataset, class_names: tuple[str, ...]) -> None:
         _("Interactive: hover a point for its image number, click a legend entry to hide a class"),
         key="explore_pca_interactive",
     ):
+        # Imported on demand: ui.charts imports pandas, half a second on a fresh server.
+        from ui.charts import pca_figure
+
         st.plotly_chart(
             shared_figure(
                 ("explore_pca", dataset.name, class_names),

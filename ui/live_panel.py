@@ -15,8 +15,8 @@ from ui.charts import (
     step_loss_traces,
     with_new_data,
 )
-from ui.figures import templates_grid_html
 from ui.i18n import N_, _, ngettext, number, percent
+from ui.pictures import templates_grid_html
 from ui.training import status_word
 
 # Metrics in fixed-width boxes that wrap, instead of columns that clip their values.

@@ -27,7 +27,6 @@ from core.datasets import Dataset, DatasetError
 from core.deskew import deskew_splits
 from core.model import SoftmaxRegression
 from core.solver import solve_lbfgs
-from ui.charts import ReferenceLine
 from ui.i18n import N_, _, number, percent
 from ui.loaders import REPO_DIR, load_shared_dataset
 from ui.scheduler import FairScheduler
@@ -97,6 +96,13 @@ class Optimum:
             iterations=int(metrics.get("solver_iterations", 0)),
             converged=bool(metrics.get("solver_converged", False)),
         )
+
+
+class ReferenceLine(NamedTuple):
+    """A dashed horizontal line on a chart, e.g. the best softmax regression's loss, labelled."""
+
+    value: float
+    label: str
 
 
 class ReferenceLines(NamedTuple):

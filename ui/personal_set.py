@@ -18,8 +18,6 @@ from core.personal_set import (
 )
 from core.train import TrainConfig
 from ui import state
-from ui.charts import NO_TOOLBAR
-from ui.figures import confusion_figure
 from ui.i18n import _, ngettext, percent
 from ui.images import image_grid_html
 from ui.state import ModelEntry, display_model_name
@@ -179,6 +177,10 @@ def evaluated(digits, class_names, mnist) -> None:
         image_grid_html(digits.images, captions, tooltips=tips, tile_px=48)
     )
     if len(digits) >= CONFUSION_FROM:
+        # Imported on demand: the Plotly modules import pandas, half a second on a fresh server.
+        from ui.charts import NO_TOOLBAR
+        from ui.figures import confusion_figure
+
         cm = confusion_matrix(digits.labels, predicted, len(class_names))
         st.plotly_chart(
             confusion_figure(cm, class_names, height=420),

@@ -13,7 +13,7 @@ from html import escape
 
 import numpy as np
 
-from ui.figures import rgb_data_uri, rgb_triplet
+from ui.pictures import rgb_data_uri, rgb_triplet
 
 PAD = 0.03  # of each side, so that the outermost dots are whole
 

@@ -2,8 +2,9 @@
 
 A first visit to Explore, Weights or Confidence would otherwise pay for reading the default
 dataset and computing its statistics, its PCA and the shipped model's calibration (seconds on a
-fresh server). The thread fills the same st.cache_resource entries the pages read; a page that
-asks before it is done waits on Streamlit's per-entry lock instead of computing twice.
+fresh server); one to Train, Draw or Experiments for importing pandas. The thread fills the same
+st.cache_resource entries the pages read; a page that asks before it is done waits on
+Streamlit's per-entry lock instead of computing twice.
 """
 
 from __future__ import annotations
@@ -46,9 +47,17 @@ def warm_caches(dataset_name: str = "mnist") -> None:  # the sidebar's default d
         calibration_parts.calibration_of(key, model, dataset)
 
 
+def import_figure_modules() -> None:
+    """Import the Plotly figure modules and with them pandas (about half a second): Train,
+    Experiments and Draw's canvas need pandas; the pages warm_caches prepares do not."""
+    import ui.charts  # noqa: F401
+    import ui.figures  # noqa: F401
+
+
 def _warm_caches_later() -> None:
     time.sleep(FIRST_PAGE_GRACE_S)
     warm_caches()
+    import_figure_modules()
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,9 +10,9 @@ from core.deskew import deskew
 from ui import links, optimum, state
 from ui.bars_html import signed_bars_html
 from ui.expanders import expander_drawn_when_open
-from ui.figures import picture_html, templates_grid_html
 from ui.i18n import N_, _, current_language, percent
 from ui.page import with_article
+from ui.pictures import picture_html, templates_grid_html
 
 # Widget keys (the link parameters ?class=, ?pair=, ?epoch= fill them).
 CLASS_KEY = "weights_class"
