@@ -6,7 +6,8 @@
 * :func:`expected_calibration_error`: ECE = sum_b n_b / N * |accuracy_b - confidence_b|.
 * :func:`fit_temperature`: temperature scaling (Guo et al., 2017), the one number T > 0 that
   minimises the cross-entropy of softmax(Z / T) on held-out images; T > 1 softens an
-  overconfident model. Predictions (the argmax) do not change.
+  overconfident model. Predictions (the argmax) do not change. Found by
+  :func:`golden_section_minimum`.
 * :func:`most_confident_mistakes` (from core.metrics) for the grid of worst errors.
 
 Shapes: N samples, C classes, B bins. Logits Z (N, C), probabilities P (N, C), labels y (N,).
@@ -28,6 +29,7 @@ __all__ = [
     "ReliabilityBins",
     "expected_calibration_error",
     "fit_temperature",
+    "golden_section_minimum",
     "logits_uint8",
     "most_confident_mistakes",
     "reliability_bins",

@@ -1,5 +1,6 @@
-"""ui.figures (heatmaps) and ui.charts' dataset charts: pure builders, checked on the figure
-objects (no Streamlit, no browser)."""
+"""ui.figures (Plotly heatmaps), ui.pictures (PNG pictures and colour scales) and ui.charts'
+dataset charts: pure builders, checked on the figure objects and the HTML (no Streamlit, no
+browser)."""
 
 import re
 

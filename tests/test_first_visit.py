@@ -27,12 +27,16 @@ print("pandas" in sys.modules)
 """
 
 
-def _imports_pandas(page: str) -> bool:
-    script = FIRST_VISIT.format(repo=str(REPO), app=str(REPO / "app.py"), page=page)
+def _prints_true(script: str) -> bool:
+    """Runs `script` in a fresh interpreter: did its last line of output say True?"""
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
     )
     return result.stdout.strip().splitlines()[-1] == "True"
+
+
+def _imports_pandas(page: str) -> bool:
+    return _prints_true(FIRST_VISIT.format(repo=str(REPO), app=str(REPO / "app.py"), page=page))
 
 
 @pytest.mark.parametrize(
@@ -54,7 +58,4 @@ def test_the_warm_up_imports_pandas_and_the_figure_modules():
         "import_figure_modules()\n"
         "print(all(m in sys.modules for m in ('pandas', 'ui.charts', 'ui.figures')))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
-    )
-    assert result.stdout.strip().splitlines()[-1] == "True"
+    assert _prints_true(script)
