@@ -22,7 +22,7 @@ from ui.train_form import (
     warning_slot,
 )
 from ui.train_text import explain_training
-from ui.training import follow_live_run, session_runs, start_unless_repeated
+from ui.training import follow_live_run, page_section, session_runs, start_unless_repeated
 
 start_page(TRAIN, live_run_status=False)  # the live panel below shows it
 dataset_name = st.session_state[state.DATASET]
@@ -34,12 +34,11 @@ links.show_ignored_note()
 run = session_runs().live
 # While a run is live the explanations and the form fold away (the form into one line), so that
 # what moves fits on a laptop screen without scrolling; they come back when the run ends (that
-# script run starts afresh). Each is a slot: the page keeps one shape while it follows a run.
-intro_slot, settings_slot = st.empty(), st.empty()
+# script run starts afresh). The page keeps one shape while it follows a run (page_section).
 if run is None:
-    with intro_slot.container():
+    with page_section(drawn=True, run_is_live=False):
         explain_training()
-    with settings_slot.container():
+    with page_section(drawn=True, run_is_live=False):
         config, form_error = settings_form(len(dataset.train_labels))
         live_view_on = live_view_toggle()
     publish_form()
@@ -48,7 +47,8 @@ if run is None:
         seed_used(config.seed)
         st.rerun()  # the page again, folded
 else:
-    with settings_slot.container():
+    page_section(drawn=False, run_is_live=True)  # the explanations
+    with page_section(drawn=True, run_is_live=True):
         summary = st.container(horizontal=True, vertical_alignment="center")
         summary.markdown(run_summary(run.config), width="content")
         with summary:
@@ -63,22 +63,21 @@ if run is None:
 # The live run is drawn here, last of all (follow_live_run keeps this script run redrawing it).
 frozen_note, live_slot = st.empty(), st.empty()
 
-# One slot per section below the live panel, always all of them and in this order: a script run
-# that follows a live run does not end, and until a run ends Streamlit keeps showing (faded)
-# what the one before drew further down. Each slot replaces what its place held, if only by
-# staying empty.
-results_slot, confusion_slot, history_slot = st.empty(), st.empty(), st.empty()
+# The parts below the live panel, each in its place (page_section) whether drawn or not, as a
+# script run that follows a live run keeps showing (faded) what the one before drew down there.
 finished = st.session_state[state.RUNS]
 on_this_dataset = [r for r in finished if r.dataset == dataset_name]
-if on_this_dataset and run is None:
-    with results_slot.container():
-        show_result(on_this_dataset[-1])
 entry = state.current_model()
-if run is None and entry is not None and entry.dataset == dataset_name:
-    with confusion_slot.container():
+result_shown = bool(on_this_dataset) and run is None
+confusion_shown = run is None and entry is not None and entry.dataset == dataset_name
+with page_section(result_shown, run_is_live=run is not None):
+    if result_shown:
+        show_result(on_this_dataset[-1])
+with page_section(confusion_shown, run_is_live=run is not None):
+    if confusion_shown:
         show_confusion(entry, dataset)
-if finished:
-    with history_slot.container():
+with page_section(bool(finished), run_is_live=run is not None):
+    if finished:
         show_runs(finished)
 
 if run is not None:

@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.datasets import DATASET_TITLES, Dataset
@@ -188,6 +189,21 @@ def follow_live_run(show: Callable[[RunView], None], keep_following: bool = True
         if not keep_following or view.status == RunStatus.PAUSED:
             return  # a paused run changes only on this visitor's click, which redraws the page
         time.sleep(REFRESH_SECONDS)
+
+
+def page_section(drawn: bool, run_is_live: bool) -> DeltaGenerator:
+    """The place of one part of the Train page, kept whether the part is drawn or not; draw into
+    it with `with page_section(...):`.
+
+    Not drawn: an empty slot (`st.empty()`), which takes no room. A script run following a live
+    run does not end, and until it does Streamlit keeps showing (faded) whatever the run before
+    drew in a place nothing replaces. Drawn while a run is live: a slot's container, likewise.
+    Drawn otherwise: a plain container. A slot's container reaches the browser as an empty element
+    first, and now and then the browser rebuilt the whole part (the keyboard focus lost).
+    """
+    if not drawn:
+        return st.empty()
+    return st.empty().container() if run_is_live else st.container()
 
 
 def live_run_view() -> RunView | None:
