@@ -1,6 +1,5 @@
-"""ui.figures (Plotly heatmaps), ui.pictures (PNG pictures and colour scales) and ui.charts'
-dataset charts: pure builders, checked on the figure objects and the HTML (no Streamlit, no
-browser)."""
+"""ui.figures (Plotly heatmaps) and ui.charts' dataset charts: pure builders, checked on the
+figure objects and the HTML (no Streamlit, no browser). The PNG pictures: test_pictures.py."""
 
 import re
 
@@ -46,15 +45,6 @@ def test_tile_layout_places_every_tile_below_its_title_band_without_overlap():
     assert not covered[:band].any()
 
 
-def test_as_images_accepts_flat_square_and_single():
-    assert pictures.as_images(np.zeros((3, 784))).shape == (3, 28, 28)
-    assert pictures.as_images(np.zeros((3, 28, 28))).shape == (3, 28, 28)
-    assert pictures.as_images(np.zeros(784)).shape == (1, 28, 28)
-    assert pictures.as_images(np.zeros((28, 28))).shape == (1, 28, 28)
-    with pytest.raises(ValueError, match="784"):
-        pictures.as_images(np.zeros((3, 100)))
-
-
 # -- templates ------------------------------------------------------------------------------------
 
 
@@ -97,34 +87,6 @@ def test_templates_figure_checks_shapes():
         figures.templates_figure(np.zeros((100, 10)), DIGITS)
     with pytest.raises(ValueError, match="class names"):
         figures.templates_figure(np.zeros((784, 10)), DIGITS[:9])
-
-
-# -- single heatmaps ------------------------------------------------------------------------------
-
-
-def test_a_picture_is_its_image_on_its_scale_with_title_and_key():
-    import base64
-    import io
-    import re
-
-    from PIL import Image
-
-    def rgb_of(page: str) -> np.ndarray:
-        uri = re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1)
-        return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGB"))
-
-    img = np.linspace(-2, 1, 784)
-    page = pictures.picture_html(img, "t <b>", diverging=True)
-    np.testing.assert_array_equal(rgb_of(page), pictures.diverging_rgb(img.reshape(28, 28), 2.0))
-    assert re.findall(r"<figcaption>(.*?)</", page) == ["t &lt;b&gt;"]
-    assert re.findall(r"<span>(.*?)</span>", page) == ["−2", "+2"]
-    plain = pictures.picture_html(np.abs(img).reshape(28, 28), zmax=4.0)
-    assert "<figcaption>" not in plain
-    grey = rgb_of(plain)[..., 0]
-    np.testing.assert_array_equal(grey, np.round(np.abs(img).reshape(28, 28) / 4 * 255))
-    assert re.findall(r"<span>(.*?)</span>", plain) == ["0", "4"]
-    viridis = rgb_of(pictures.picture_html(np.zeros(784), scale=pictures.VIRIDIS))
-    assert tuple(viridis[0, 0]) == (0x44, 0x01, 0x54)  # all zero: the scale's first colour
 
 
 # -- confusion ------------------------------------------------------------------------------------
@@ -246,34 +208,6 @@ def test_the_histogram_is_log_scaled_with_no_bar_for_an_empty_bin():
     assert 'title="intensity 0.00 to 0.25: 100,000 pixels (99.89%)"' in page
     with pytest.raises(ValueError, match="edges"):
         histogram_html(counts, np.linspace(0, 1, 4), "x", "y")
-
-
-def test_diverging_colours_are_white_at_zero_and_saturate_beyond_the_limit():
-    rgb = pictures.diverging_rgb(np.array([-5.0, -1.0, 0.0, 1.0, 5.0]), limit=1.0)
-    assert rgb.dtype == np.uint8 and rgb.shape == (5, 3)
-    assert tuple(rgb[2]) == (255, 255, 255)
-    assert tuple(rgb[1]) == tuple(rgb[0]) == (5, 48, 97)  # darkest blue, clipped
-    assert tuple(rgb[3]) == tuple(rgb[4]) == (103, 0, 31)  # darkest red
-    assert rgb[3][0] > rgb[3][2] and rgb[1][2] > rgb[1][0]  # positive red, negative blue
-
-
-def test_the_templates_grid_has_one_captioned_picture_per_class_and_a_colour_key():
-    import base64
-    import io
-    import re
-
-    from PIL import Image
-
-    W = _rng().normal(size=(784, 10)).astype(np.float32)
-    page = pictures.templates_grid_html(W, DIGITS, zmax=2.5)
-    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(uris) == 10
-    assert re.findall(r"<figcaption>(.*?)</", page) == list(DIGITS)
-    third = np.asarray(Image.open(io.BytesIO(base64.b64decode(uris[3]))).convert("RGB"))
-    np.testing.assert_array_equal(third, pictures.diverging_rgb(W[:, 3].reshape(28, 28), 2.5))
-    assert "−2.5" in page and "+2.5" in page and "--tile: 60px" in page
-    with pytest.raises(ValueError):
-        pictures.templates_grid_html(W[:, :9], DIGITS)
 
 
 def test_the_pca_classes_have_ten_distinct_colours_and_a_readable_hover():
