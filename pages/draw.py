@@ -59,6 +59,6 @@ with row.container(width=440):
         st.stop()
     answer = draw_view.read(entry, picked.image)
     draw_view.show_verdict(answer, class_names, picked.label, dot=False)
-    draw_view.confidence_caption()
+    draw_view.confidence_caption(drawn=False)
 draw_view.results_below(entry, answer, class_names)
 personal_set.panel(class_names, mnist)

@@ -207,7 +207,8 @@ with right:
             "Bright pixels change a lot from image to image, so they *can* carry information; "
             "variance alone is not class separation (a pixel can vary as much within one "
             "class). Dark ones are nearly the same in every image. The {count} pixels that are "
-            "0 in every training image never get a gradient and keep their starting weights."
+            "0 in every training image get no gradient from the data: they keep their starting "
+            "weights (with L2 > 0 they shrink towards 0)."
         ).format(count=never_inked)
     )
 

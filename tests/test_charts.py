@@ -43,7 +43,7 @@ def test_step_loss_without_any_step_yet_is_an_empty_chart():
 
 
 def test_a_live_redraw_with_new_data_is_the_figure_a_full_build_gives():
-    reference = ReferenceLine(0.2067, "best softmax regression: train 0.2067")
+    reference = ReferenceLine(0.2067, "training optimum: train 0.2067")
     frame = step_loss_figure([], 469, (), 50, reference).update_layout(height=220).to_dict()
     later = ([(50, 1.2), (469, 0.5), (938, 0.4)], 469, HISTORY[:2], 50)
     fast = with_new_data(frame, step_loss_traces(*later))

@@ -138,6 +138,16 @@ def test_an_index_out_of_range_gets_the_pages_own_message(app):
     assert headline(app).startswith("### It's ") and not app.warning
 
 
+def test_the_confidence_caption_calls_only_a_drawing_a_drawing(app, canvas, mnist):
+    draw(app, canvas, seven(mnist))
+    about_drawing = "a drawing is not a training image"
+    assert any(about_drawing in c.value and "81 of its 777" in c.value for c in app.caption)
+    app.radio[0].set_value(draw_parts.SOURCE_TEST).run()
+    app.number_input[0].set_value(3).run()
+    assert any("81 of its 777" in c.value for c in app.caption)
+    assert not any(about_drawing in c.value for c in app.caption)
+
+
 # -- your own test set -------------------------------------------------------------------------
 
 

@@ -69,14 +69,24 @@ def show_verdict(answer: Answer, class_names, true_label: int | None, dot: bool)
     )
 
 
-def confidence_caption() -> None:
-    st.caption(
-        _(
-            "A softmax always picks some class, and a drawing is not a training image: a high "
-            "probability is no guarantee. The shipped model gives a probability above 90% to "
-            "81 of its 777 wrong answers on the test set."
+def confidence_caption(drawn: bool) -> None:
+    """Why a high probability is no guarantee; `drawn`: about a drawing, else a dataset image."""
+    if drawn:
+        st.caption(
+            _(
+                "A softmax always picks some class, and a drawing is not a training image: a high "
+                "probability is no guarantee. The shipped model gives a probability above 90% to "
+                "81 of its 777 wrong answers on the test set."
+            )
         )
-    )
+    else:
+        st.caption(
+            _(
+                "A softmax always picks some class: a high probability is no guarantee. The "
+                "shipped model gives a probability above 90% to 81 of its 777 wrong answers on "
+                "the test set."
+            )
+        )
 
 
 def canvas_controls() -> np.ndarray | None:
@@ -173,7 +183,7 @@ def drawing(entry: ModelEntry, class_names) -> None:
     with right:
         deskewed = answer.x.reshape(28, 28) if entry.model.deskew else None
         parts.preprocessing_grid(steps, normalised, deskewed)
-        confidence_caption()
+        confidence_caption(drawn=True)
     results_below(entry, answer, class_names)
 
 

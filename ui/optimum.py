@@ -120,13 +120,11 @@ def reference_lines(optimum: Optimum | None) -> ReferenceLines:
     return ReferenceLines(
         ReferenceLine(
             optimum.train_loss,
-            _("best softmax regression: train {loss}").format(loss=f"{optimum.train_loss:.4f}"),
+            _("training optimum: train {loss}").format(loss=f"{optimum.train_loss:.4f}"),
         ),
         ReferenceLine(
             optimum.test_acc,
-            _("best softmax regression: test {accuracy}").format(
-                accuracy=percent(optimum.test_acc)
-            ),
+            _("training optimum: test {accuracy}").format(accuracy=percent(optimum.test_acc)),
         ),
     )
 

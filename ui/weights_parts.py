@@ -132,8 +132,8 @@ def _initial_weights_text() -> None:
             "(MNIST, 3 epochs: init 0 → 91.20%, 0.01 → 91.21%). A large start only slows "
             "training, because the random weights must first be unlearned (init 1 → 83.3%, "
             "init 10 → 49.4% after 3 epochs). Pixels that are blank in every training image "
-            "(67 on MNIST) never get a gradient ($x_i = 0$), so their weights keep their "
-            "starting values."
+            "(67 on MNIST) get no gradient from the data ($x_i = 0$), so their weights keep "
+            "their starting values (with L2 > 0 they shrink towards 0)."
         )
     )
 
@@ -270,7 +270,8 @@ def templates_section(entry, W, class_names) -> None:
         key=COMPARE_KEY,
         help=_(
             "The templates of the optimum for this model's L2 and input (computed with L-BFGS), "
-            "to see how close training came to the best a linear model can do."
+            "to see how close training came to the lowest training loss a linear model can "
+            "reach (lowest on the training set, not always best on the test set)."
         ),
     ):
         optimum_templates(entry, W, class_names)
