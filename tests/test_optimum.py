@@ -83,7 +83,7 @@ def test_the_reference_lines_are_dashed_lines_on_the_loss_and_accuracy_charts():
         dashed = [s for s in figure.layout.shapes if s.line.dash == "dash" and s.y0 == value]
         assert len(dashed) == 1
         labels = [a.text for a in figure.layout.annotations]
-        assert any("best softmax regression" in text for text in labels)
+        assert any("training optimum" in text for text in labels)
     assert opt.reference_lines(None) == opt.ReferenceLines(None, None)
     plain = epoch_metric_figure(history, "loss")
     assert not plain.layout.shapes

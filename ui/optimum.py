@@ -387,12 +387,12 @@ def gap_text(optimum: Optimum, last_epoch: dict) -> str:
     }
     if gap.test_points_below >= 0:
         text = _(
-            "Against the best softmax regression with this L2: training cross-entropy {loss}, "
+            "Against the training optimum with this L2: training cross-entropy {loss}, "
             "test accuracy {points} points below it."
         )
     else:
         text = _(
-            "Against the best softmax regression with this L2: training cross-entropy {loss}, "
+            "Against the training optimum with this L2: training cross-entropy {loss}, "
             "test accuracy {better} points above it (by chance: the optimum is best on the "
             "training objective, not on the test set)."
         )

@@ -45,10 +45,8 @@ def test_adam_on_deskewed_images_trains_beside_the_dashed_optimum(app: Page, sho
     for key in ("result_loss", "result_acc"):
         figure = chart(page, key)
         expect(figure.locator(".shapelayer path[style*='stroke-dasharray']")).not_to_have_count(0)
-        expect(figure.get_by_text(re.compile("^best softmax regression"))).to_be_visible()
-    expect(
-        main(page).get_by_text(re.compile("^Against the best softmax regression"))
-    ).to_be_visible()
+        expect(figure.get_by_text(re.compile("^training optimum"))).to_be_visible()
+    expect(main(page).get_by_text(re.compile("^Against the training optimum"))).to_be_visible()
     # The runs table names the choices.
     shoot(page, "train_adam_deskew_optimum")
     # Weights: the run's templates next to the optimum's (the deskewed one, shipped).
