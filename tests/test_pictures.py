@@ -1,16 +1,27 @@
 """ui.pictures: PNG pictures, their colour scales and grids, checked pixel by pixel on the
 decoded PNGs (no Streamlit, no browser)."""
 
+import base64
+import io
+import re
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from ui import pictures
 
 DIGITS = tuple(str(k) for k in range(10))
+PNG_URI = r'src="data:image/png;base64,([^"]+)"'
 
 
 def _rng():
     return np.random.default_rng(0)
+
+
+def png_rgb(encoded: str) -> np.ndarray:
+    """The pixels (H, W, 3) of a base64-encoded PNG."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGB"))
 
 
 def test_as_images_accepts_flat_square_and_single():
@@ -23,15 +34,8 @@ def test_as_images_accepts_flat_square_and_single():
 
 
 def test_a_picture_is_its_image_on_its_scale_with_title_and_key():
-    import base64
-    import io
-    import re
-
-    from PIL import Image
-
     def rgb_of(page: str) -> np.ndarray:
-        uri = re.search(r'src="data:image/png;base64,([^"]+)"', page).group(1)
-        return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGB"))
+        return png_rgb(re.search(PNG_URI, page).group(1))
 
     img = np.linspace(-2, 1, 784)
     page = pictures.picture_html(img, "t <b>", diverging=True)
@@ -57,18 +61,12 @@ def test_diverging_colours_are_white_at_zero_and_saturate_beyond_the_limit():
 
 
 def test_the_templates_grid_has_one_captioned_picture_per_class_and_a_colour_key():
-    import base64
-    import io
-    import re
-
-    from PIL import Image
-
     W = _rng().normal(size=(784, 10)).astype(np.float32)
     page = pictures.templates_grid_html(W, DIGITS, zmax=2.5)
-    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    uris = re.findall(PNG_URI, page)
     assert len(uris) == 10
     assert re.findall(r"<figcaption>(.*?)</", page) == list(DIGITS)
-    third = np.asarray(Image.open(io.BytesIO(base64.b64decode(uris[3]))).convert("RGB"))
+    third = png_rgb(uris[3])
     np.testing.assert_array_equal(third, pictures.diverging_rgb(W[:, 3].reshape(28, 28), 2.5))
     assert "−2.5" in page and "+2.5" in page and "--tile: 60px" in page
     with pytest.raises(ValueError):

@@ -71,22 +71,19 @@ def show_verdict(answer: Answer, class_names, true_label: int | None, dot: bool)
 
 def confidence_caption(drawn: bool) -> None:
     """Why a high probability is no guarantee; `drawn`: about a drawing, else a dataset image."""
-    if drawn:
-        st.caption(
-            _(
-                "A softmax always picks some class, and a drawing is not a training image: a high "
-                "probability is no guarantee. The shipped model gives a probability above 90% to "
-                "81 of its 777 wrong answers on the test set."
-            )
+    why = (
+        _(
+            "A softmax always picks some class, and a drawing is not a training image: a high "
+            "probability is no guarantee."
         )
-    else:
-        st.caption(
-            _(
-                "A softmax always picks some class: a high probability is no guarantee. The "
-                "shipped model gives a probability above 90% to 81 of its 777 wrong answers on "
-                "the test set."
-            )
-        )
+        if drawn
+        else _("A softmax always picks some class: a high probability is no guarantee.")
+    )
+    measured = _(
+        "The shipped model gives a probability above 90% to 81 of its 777 wrong answers on the "
+        "test set."
+    )
+    st.caption(_("{why} {measured}").format(why=why, measured=measured))  # zh: no space
 
 
 def canvas_controls() -> np.ndarray | None:
